@@ -1,0 +1,1 @@
+//! Shared helpers for the benches: locating `IAMCTL_DATA` and the workloads.

@@ -1,0 +1,3 @@
+//! `iamctl`: lint IAM policies and decide requests.
+
+fn main() {}
