@@ -153,12 +153,12 @@ impl Effect {
 pub struct Statement {
     /// `Sid`, when present.
     pub sid: Option<Spanned<String>>,
-    /// `Effect`.
-    pub effect: Spanned<Effect>,
+    /// `Effect`; `None` when missing or not a valid value (reported as an error).
+    pub effect: Option<Spanned<Effect>>,
     /// `Principal` or `NotPrincipal`, when present.
     pub principal: Option<PrincipalClause>,
-    /// `Action` or `NotAction`.
-    pub action: ActionClause,
+    /// `Action` or `NotAction`; `None` when missing (reported as an error).
+    pub action: Option<ActionClause>,
     /// `Resource` or `NotResource`, when present (trust policies have none).
     pub resource: Option<ResourceClause>,
     /// `Condition`, when present.
@@ -450,7 +450,10 @@ impl BaseOperator {
 impl Operator {
     /// Parse an operator name. `Err(())` means the name breaks the qualifier grammar
     /// (for example two colons); `Ok` with `base: None` means an unknown operator.
-    #[expect(clippy::result_unit_err, reason = "the caller reports the span and message")]
+    #[expect(
+        clippy::result_unit_err,
+        reason = "the caller reports the span and message"
+    )]
     pub fn parse_name(name: &str) -> Result<Operator, ()> {
         let (qualifier, rest) = match name.split_once(':') {
             Some(("ForAllValues", rest)) => (Some(SetQualifier::ForAllValues), rest),

@@ -12,5 +12,5 @@ mod source;
 pub mod vars;
 
 pub use diag::{Diagnostic, Severity};
-pub use parse::{parse_policy, PolicyType};
+pub use parse::{PolicyType, UnknownPolicyType};
 pub use source::{LineCol, LineIndex, Source, Span};
