@@ -112,6 +112,9 @@ enum Input {
 pub(crate) fn run(args: &LintArgs) -> ExitCode {
     let mut failed = false;
     let inputs = collect_inputs(args, &mut failed);
+    if inputs.is_empty() && !failed {
+        error_line("warning: no policy files found");
+    }
     let options = ParseOptions {
         policy_type: args.policy_type,
         managed: args.managed,

@@ -255,6 +255,16 @@ fn include_and_exclude_select_files_in_directories() {
 }
 
 #[test]
+fn a_directory_without_policies_is_clean_but_says_so() {
+    let out = run(&["lint", "--exclude", "*", "tree"], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "warning: no policy files found\n0 errors, 0 warnings in 0 files\n"
+    );
+}
+
+#[test]
 fn color_is_off_with_no_color_and_on_when_forced() {
     let out = run(&["lint", "effect-case.json"], None);
     assert!(!out.stdout.contains(&0x1b));
