@@ -1,0 +1,6 @@
+//! `iam-sts`: an AWS STS-compatible token service as a library.
+//!
+//! It issues temporary credentials whose session token is a sealed, self-contained
+//! record (no per-session server state), verifies Signature Version 4 requests, and
+//! computes each credential's effective permissions with `iam-policy`'s public API.
+//! It does no HTTP and never reaches into engine internals.
