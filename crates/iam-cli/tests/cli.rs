@@ -145,10 +145,14 @@ fn github_format_prints_workflow_commands() {
     let out = golden("github", &["lint", "--format", "github", "."], None);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        stdout.lines().all(|l| l.starts_with("::error file=")),
-        "{stdout}"
-    );
+    for line in stdout.lines() {
+        let level = line.split(' ').next().unwrap();
+        assert!(
+            ["::error", "::warning", "::notice"].contains(&level),
+            "{line}"
+        );
+        assert!(line.contains(",title=IAM"), "{line}");
+    }
 }
 
 #[test]
@@ -235,6 +239,31 @@ fn fail_on_error_still_fails_on_an_unparseable_policy() {
     assert_eq!(run(&args, None).status.code(), Some(1));
     let args = ["lint", "--fail-on", "info", "clean.json"];
     assert_eq!(run(&args, None).status.code(), Some(0));
+}
+
+#[test]
+fn fail_on_decides_whether_a_warning_fails_the_run() {
+    let out = golden(
+        "warning",
+        &["lint", "--format", "concise", "no-version.json"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(!stdout.is_empty());
+    let json = run(&["lint", "--format", "json", "no-version.json"], None);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["severity"] == "warning"),
+        "{v}"
+    );
+    let args = ["lint", "--fail-on", "error", "no-version.json"];
+    assert_eq!(run(&args, None).status.code(), Some(0));
+    let args = ["lint", "--fail-on", "info", "no-version.json"];
+    assert_eq!(run(&args, None).status.code(), Some(1));
 }
 
 #[test]
