@@ -450,7 +450,10 @@ impl BaseOperator {
 impl Operator {
     /// Parse an operator name. `Err(())` means the name breaks the qualifier grammar
     /// (for example two colons); `Ok` with `base: None` means an unknown operator.
-    #[expect(clippy::result_unit_err, reason = "the caller reports the span and message")]
+    #[expect(
+        clippy::result_unit_err,
+        reason = "the caller reports the span and message"
+    )]
     pub fn parse_name(name: &str) -> Result<Operator, ()> {
         let (qualifier, rest) = match name.split_once(':') {
             Some(("ForAllValues", rest)) => (Some(SetQualifier::ForAllValues), rest),

@@ -62,28 +62,24 @@ impl Template {
                     });
                     rest = rest.get(1..).unwrap_or("");
                 }
-                '$' if variables && rest.starts_with("${") => {
-                    match parse_variable(rest) {
-                        Some((part, used)) => {
-                            match part {
-                                TemplatePart::Literal(s) => lit.push_str(&s),
-                                other => {
-                                    if !lit.is_empty() {
-                                        parts.push(TemplatePart::Literal(std::mem::take(
-                                            &mut lit,
-                                        )));
-                                    }
-                                    parts.push(other);
+                '$' if variables && rest.starts_with("${") => match parse_variable(rest) {
+                    Some((part, used)) => {
+                        match part {
+                            TemplatePart::Literal(s) => lit.push_str(&s),
+                            other => {
+                                if !lit.is_empty() {
+                                    parts.push(TemplatePart::Literal(std::mem::take(&mut lit)));
                                 }
+                                parts.push(other);
                             }
-                            rest = rest.get(used..).unwrap_or("");
                         }
-                        None => {
-                            lit.push('$');
-                            rest = rest.get(1..).unwrap_or("");
-                        }
+                        rest = rest.get(used..).unwrap_or("");
                     }
-                }
+                    None => {
+                        lit.push('$');
+                        rest = rest.get(1..).unwrap_or("");
+                    }
+                },
                 _ => {
                     lit.push(c);
                     rest = rest.get(c.len_utf8()..).unwrap_or("");
@@ -137,8 +133,7 @@ fn parse_variable(text: &str) -> Option<(TemplatePart, usize)> {
         }
         None => (body, None),
     };
-    if key.is_empty() || key.contains(char::is_whitespace) || key.contains(['{', '$', '\''])
-    {
+    if key.is_empty() || key.contains(char::is_whitespace) || key.contains(['{', '$', '\'']) {
         return None;
     }
     Some((
@@ -190,6 +185,9 @@ mod tests {
 
     #[test]
     fn space_in_name_is_literal() {
-        assert_eq!(Template::parse("${aws: x}", true).parts(), &[lit("${aws: x}")]);
+        assert_eq!(
+            Template::parse("${aws: x}", true).parts(),
+            &[lit("${aws: x}")]
+        );
     }
 }
