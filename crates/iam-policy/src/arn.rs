@@ -105,7 +105,7 @@ pub enum ShortArn {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ArnOptions {
-    /// The literal reading of the current [Resource] page: a `*` that ends one of the first
+    /// The literal reading of the current `Resource` documentation page: a `*` that ends one of the first
     /// five components may also consume the colons that follow. Default `false`
     /// (per-component matching, the recommended algorithm).
     pub star_crosses_colon: bool,

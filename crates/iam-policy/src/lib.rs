@@ -5,6 +5,7 @@
 
 pub mod arn;
 pub mod ast;
+pub mod condition;
 pub mod context;
 pub mod diag;
 pub mod json;
