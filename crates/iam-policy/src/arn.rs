@@ -318,16 +318,22 @@ impl ArnPattern {
             ArnKind::Nothing => return false,
             ArnKind::Components(c) => c,
         };
-        // evaluation.md §2.3: a wildcard-only action matches only the literal `*` pattern.
+        // DECISION: evaluation.md §12 "Wildcard-only action + `arn:aws:s3:::*`" — follow
+        // [NotAction] (§2.3): a wildcard-only request matches only the literal `*` pattern.
         if resource == "*" {
             return false;
         }
         if c.star_crosses_colon {
             return c.match_crossing(resource, ctx);
         }
+        // DECISION: evaluation.md §12 "`*` crossing `:` in Resource" — per-component
+        // matching with short-ARN padding (policy-language.md §7.2), the literal reading
+        // only behind `ArnOptions::star_crosses_colon`.
         let Some((head, rest)) = split_request(resource) else {
             return false;
         };
+        // DECISION: evaluation.md §12 "Resource ARN case" — the resource component is
+        // case-sensitive; the four head components compare ASCII case-insensitively.
         c.head.iter().zip(head).all(|(p, r)| p.is_match(r))
             && c.resource.is_match(rest, ctx) == Some(true)
     }
@@ -589,6 +595,13 @@ mod tests {
 
     fn m(p: &str, r: &str) -> bool {
         pat(p, ShortArn::Pad).is_match(r, &Context::new())
+    }
+
+    #[test]
+    fn compiled_matchers_are_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync + Clone + std::fmt::Debug>() {}
+        assert_send_sync::<ArnPattern>();
+        assert_send_sync::<ArnConditionPattern>();
     }
 
     #[test]

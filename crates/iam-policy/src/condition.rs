@@ -520,6 +520,8 @@ impl Condition {
         let found = match self.family {
             Family::String => self.values.iter().any(|v| match v {
                 // An unresolvable variable drops the value (policy-language.md §8.5).
+                // DECISION: evaluation.md §12 "Variable missing + negated operator" — follow
+                // [Variables]: the dropped value cannot match, so `not(positive)` holds.
                 Value::Text(p) => p.is_match(request, ctx) == Some(true),
                 _ => false,
             }),
@@ -954,6 +956,13 @@ mod tests {
         )]
         .into_iter()
         .collect()
+    }
+
+    #[test]
+    fn condition_set_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync + Clone + std::fmt::Debug>() {}
+        assert_send_sync::<ConditionSet>();
+        assert_send_sync::<ConditionTrace>();
     }
 
     #[test]

@@ -57,6 +57,12 @@ pub enum Strategy {
 }
 
 /// Number of resolved template parts kept on the stack before spilling to the heap.
+///
+/// ```
+/// use iam_policy::pattern::INLINE_SEGMENTS;
+/// assert!(INLINE_SEGMENTS >= 8);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const INLINE_SEGMENTS: usize = 16;
 
 /// One element of a resolved pattern: literal text or a wildcard.
@@ -339,7 +345,8 @@ impl Pattern {
         }
     }
 
-    /// The strategy chosen when the pattern was compiled.
+    /// The strategy chosen when the pattern was compiled (its shape). With [`Case::Fold`]
+    /// the shape is reported but matching always compares character by character.
     ///
     /// ```
     /// use iam_policy::pattern::{Case, Pattern, Strategy};
@@ -699,6 +706,13 @@ mod tests {
 
     fn m(p: &str, t: &str) -> bool {
         Pattern::new(p, Case::Sensitive).is_match(t)
+    }
+
+    #[test]
+    fn compiled_patterns_are_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync + Clone + std::fmt::Debug>() {}
+        assert_send_sync::<Pattern>();
+        assert_send_sync::<TemplatePattern>();
     }
 
     #[test]
