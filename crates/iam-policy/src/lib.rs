@@ -6,6 +6,8 @@
 pub mod ast;
 pub mod context;
 pub mod diag;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod json;
 pub mod parse;
 mod source;
