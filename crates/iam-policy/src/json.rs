@@ -16,8 +16,9 @@ use crate::source::Span;
 /// Bounds on what the reader accepts. Defaults are generous for policies (whose AWS
 /// quotas are a few kilobytes) yet keep hostile input cheap.
 ///
-/// The reader recurses once per nesting level, so `max_depth` also bounds stack use;
-/// keep it in the hundreds, not millions.
+/// The reader keeps nesting on a heap stack, not the call stack, so reading is safe
+/// at any `max_depth`. Dropping, cloning or comparing a [`Value`] does recurse once
+/// per level, so keep `max_depth` moderate (thousands at most) when documents parse.
 ///
 /// ```
 /// use iam_policy::json::{parse, Limits};
@@ -415,6 +416,21 @@ fn find_string_special(bytes: &[u8]) -> Option<usize> {
 /// the object is small, a hash map once it grows.
 const SMALL_OBJECT: usize = 16;
 
+/// A container whose closing bracket has not been read yet.
+enum Open<'a> {
+    /// An array and its elements so far.
+    Array { start: usize, items: Vec<Value<'a>> },
+    /// An object, its members so far, the duplicate index, and the key whose value is
+    /// being read.
+    Object {
+        start: usize,
+        members: Vec<Member<'a>>,
+        seen: Option<HashMap<Cow<'a, str>, Span>>,
+        key: Cow<'a, str>,
+        key_span: Span,
+    },
+}
+
 /// The parser state: the text, the limits and the duplicates found so far.
 struct Reader<'a> {
     text: &'a str,
@@ -451,7 +467,7 @@ impl<'a> Reader<'a> {
     fn document(mut self) -> Result<Document<'a>, JsonError> {
         let run = |this: &mut Self| -> PResult<'a, Value<'a>> {
             let rest = ws(this.bytes);
-            let (rest, root) = this.value(rest, 0, "a json value")?;
+            let (rest, root) = this.value(rest, "a json value")?;
             let rest = ws(rest);
             if rest.is_empty() {
                 return Ok((rest, root));
@@ -536,8 +552,182 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// One value starting at `rest` (no leading whitespace); `depth` containers enclose it.
-    fn value(&mut self, rest: In<'a>, depth: usize, expected: &str) -> PResult<'a, Value<'a>> {
+    /// A whole value starting at `rest` (no leading whitespace).
+    ///
+    /// Arrays and objects are read with an explicit stack of open containers instead of
+    /// recursion, so nesting costs heap (bounded by `max_depth`), never call stack.
+    fn value(&mut self, input: In<'a>, expected: &'static str) -> PResult<'a, Value<'a>> {
+        let mut stack: Vec<Open<'a>> = Vec::new();
+        let mut rest = input;
+        let mut expected = expected;
+        loop {
+            // Read the start of a value: a scalar or empty container is done at once,
+            // a non-empty container is opened and its first entry read next.
+            let (mut after, mut done) = match rest.first() {
+                Some(b'[') => {
+                    let start = self.offset(rest);
+                    self.enter(start, stack.len())?;
+                    let inner = ws(rest.get(1..).unwrap_or_default());
+                    if let [b']', tail @ ..] = inner {
+                        let span = Span::new(start, self.offset(tail));
+                        (
+                            tail,
+                            Value {
+                                span,
+                                kind: ValueKind::Array(Vec::new()),
+                            },
+                        )
+                    } else {
+                        stack.push(Open::Array {
+                            start,
+                            items: Vec::new(),
+                        });
+                        rest = inner;
+                        expected = "a json value or `]`";
+                        continue;
+                    }
+                }
+                Some(b'{') => {
+                    let start = self.offset(rest);
+                    self.enter(start, stack.len())?;
+                    let inner = ws(rest.get(1..).unwrap_or_default());
+                    if let [b'}', tail @ ..] = inner {
+                        let span = Span::new(start, self.offset(tail));
+                        (
+                            tail,
+                            Value {
+                                span,
+                                kind: ValueKind::Object(Vec::new()),
+                            },
+                        )
+                    } else {
+                        let members = Vec::new();
+                        let mut seen = None;
+                        let (inner, (key, key_span)) =
+                            self.member_key(inner, &members, &mut seen, "a string key or `}`")?;
+                        stack.push(Open::Object {
+                            start,
+                            members,
+                            seen,
+                            key,
+                            key_span,
+                        });
+                        rest = inner;
+                        expected = "a json value";
+                        continue;
+                    }
+                }
+                _ => self.scalar(rest, expected)?,
+            };
+            // Hand the finished value to its container; close every container that
+            // ends right after it.
+            loop {
+                let Some(top) = stack.last_mut() else {
+                    return Ok((after, done));
+                };
+                let next = ws(after);
+                match top {
+                    Open::Array { start, items } => {
+                        if items.len() >= self.limits.max_members {
+                            return Err(self.too_many(done.span, "array has more elements"));
+                        }
+                        items.push(done);
+                        match next {
+                            [b',', tail @ ..] => {
+                                let comma = self.offset(next);
+                                rest = ws(tail);
+                                if rest.first() == Some(&b']') {
+                                    return Err(self.trailing_comma(comma, ']'));
+                                }
+                                expected = "a json value";
+                                break;
+                            }
+                            [b']', tail @ ..] => {
+                                let span = Span::new(*start, self.offset(tail));
+                                done = Value {
+                                    span,
+                                    kind: ValueKind::Array(std::mem::take(items)),
+                                };
+                                after = tail;
+                                stack.pop();
+                            }
+                            _ => {
+                                return Err(self.unexpected(next, "`,` or `]` after array element"))
+                            }
+                        }
+                    }
+                    Open::Object {
+                        start,
+                        members,
+                        seen,
+                        key,
+                        key_span,
+                    } => {
+                        members.push(Member {
+                            key: std::mem::take(key),
+                            key_span: *key_span,
+                            value: done,
+                        });
+                        match next {
+                            [b',', tail @ ..] => {
+                                let comma = self.offset(next);
+                                let tail = ws(tail);
+                                if tail.first() == Some(&b'}') {
+                                    return Err(self.trailing_comma(comma, '}'));
+                                }
+                                let (inner, (k, ks)) =
+                                    self.member_key(tail, members, seen, "a string key")?;
+                                *key = k;
+                                *key_span = ks;
+                                rest = inner;
+                                expected = "a json value";
+                                break;
+                            }
+                            [b'}', tail @ ..] => {
+                                let span = Span::new(*start, self.offset(tail));
+                                done = Value {
+                                    span,
+                                    kind: ValueKind::Object(std::mem::take(members)),
+                                };
+                                after = tail;
+                                stack.pop();
+                            }
+                            _ => {
+                                return Err(self.unexpected(next, "`,` or `}` after object member"))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// An object key and its `:` (with the whitespace after it), checked against the
+    /// member limit and for duplicates.
+    fn member_key(
+        &mut self,
+        rest: In<'a>,
+        members: &[Member<'a>],
+        seen: &mut Option<HashMap<Cow<'a, str>, Span>>,
+        expected: &str,
+    ) -> PResult<'a, (Cow<'a, str>, Span)> {
+        if rest.first() != Some(&b'"') {
+            return Err(self.unexpected(rest, expected));
+        }
+        let (after, (key, key_span)) = self.string(rest)?;
+        if members.len() >= self.limits.max_members {
+            return Err(self.too_many(key_span, "object has more members"));
+        }
+        let key = self.check_duplicate(members, seen, key, key_span);
+        let after = ws(after);
+        match after {
+            [b':', tail @ ..] => Ok((ws(tail), (key, key_span))),
+            _ => Err(self.unexpected(after, "`:` after object key")),
+        }
+    }
+
+    /// A scalar value (string, number, literal) starting at `rest`.
+    fn scalar(&mut self, rest: In<'a>, expected: &str) -> PResult<'a, Value<'a>> {
         match rest.first() {
             Some(b'"') => {
                 let (rest, (s, span)) = self.string(rest)?;
@@ -549,8 +739,6 @@ impl<'a> Reader<'a> {
                     },
                 ))
             }
-            Some(b'{') => self.object(rest, depth),
-            Some(b'[') => self.array(rest, depth),
             Some(b'-' | b'0'..=b'9') => self.number(rest),
             Some(b't') => self.literal(rest, "true", ValueKind::Bool(true)),
             Some(b'f') => self.literal(rest, "false", ValueKind::Bool(false)),
@@ -892,9 +1080,9 @@ impl<'a> Reader<'a> {
     }
 
     /// Checks the nesting limit before descending into a container at `at`.
-    fn enter(&self, at: usize, depth: usize) -> Result<usize, nom::Err<Fail>> {
-        let depth = depth + 1;
-        if depth > self.limits.max_depth {
+    /// `open` containers already enclose it.
+    fn enter(&self, at: usize, open: usize) -> Result<(), nom::Err<Fail>> {
+        if open >= self.limits.max_depth {
             return Err(fail(
                 JsonErrorKind::TooDeep,
                 Span::new(at, at + 1),
@@ -904,7 +1092,7 @@ impl<'a> Reader<'a> {
                 ),
             ));
         }
-        Ok(depth)
+        Ok(())
     }
 
     fn too_many(&self, span: Span, what: &str) -> nom::Err<Fail> {
@@ -921,113 +1109,6 @@ impl<'a> Reader<'a> {
             Span::new(at, at + 1),
             format!("trailing comma before `{close}`"),
         )
-    }
-
-    /// An array starting at its `[`.
-    fn array(&mut self, input: In<'a>, depth: usize) -> PResult<'a, Value<'a>> {
-        let start = self.offset(input);
-        let depth = self.enter(start, depth)?;
-        let mut rest = ws(input.get(1..).unwrap_or_default());
-        let mut items = Vec::new();
-        if let [b']', tail @ ..] = rest {
-            return Ok((
-                tail,
-                Value {
-                    span: Span::new(start, self.offset(tail)),
-                    kind: ValueKind::Array(items),
-                },
-            ));
-        }
-        let mut expected = "a json value or `]`";
-        loop {
-            let (after, v) = self.value(rest, depth, expected)?;
-            if items.len() >= self.limits.max_members {
-                return Err(self.too_many(v.span, "array has more elements"));
-            }
-            items.push(v);
-            rest = ws(after);
-            match rest {
-                [b',', tail @ ..] => {
-                    let comma = self.offset(rest);
-                    rest = ws(tail);
-                    if rest.first() == Some(&b']') {
-                        return Err(self.trailing_comma(comma, ']'));
-                    }
-                    expected = "a json value";
-                }
-                [b']', tail @ ..] => {
-                    return Ok((
-                        tail,
-                        Value {
-                            span: Span::new(start, self.offset(tail)),
-                            kind: ValueKind::Array(items),
-                        },
-                    ));
-                }
-                _ => return Err(self.unexpected(rest, "`,` or `]` after array element")),
-            }
-        }
-    }
-
-    /// An object starting at its `{`.
-    fn object(&mut self, input: In<'a>, depth: usize) -> PResult<'a, Value<'a>> {
-        let start = self.offset(input);
-        let depth = self.enter(start, depth)?;
-        let mut rest = ws(input.get(1..).unwrap_or_default());
-        let mut members: Vec<Member<'a>> = Vec::new();
-        if let [b'}', tail @ ..] = rest {
-            return Ok((
-                tail,
-                Value {
-                    span: Span::new(start, self.offset(tail)),
-                    kind: ValueKind::Object(members),
-                },
-            ));
-        }
-        let mut seen: Option<HashMap<Cow<'a, str>, Span>> = None;
-        let mut expected = "a string key or `}`";
-        loop {
-            if rest.first() != Some(&b'"') {
-                return Err(self.unexpected(rest, expected));
-            }
-            let (after, (key, key_span)) = self.string(rest)?;
-            if members.len() >= self.limits.max_members {
-                return Err(self.too_many(key_span, "object has more members"));
-            }
-            let key = self.check_duplicate(&members, &mut seen, key, key_span);
-            rest = ws(after);
-            match rest {
-                [b':', tail @ ..] => rest = ws(tail),
-                _ => return Err(self.unexpected(rest, "`:` after object key")),
-            }
-            let (after, value) = self.value(rest, depth, "a json value")?;
-            members.push(Member {
-                key,
-                key_span,
-                value,
-            });
-            rest = ws(after);
-            match rest {
-                [b',', tail @ ..] => {
-                    let comma = self.offset(rest);
-                    rest = ws(tail);
-                    if rest.first() == Some(&b'}') {
-                        return Err(self.trailing_comma(comma, '}'));
-                    }
-                    expected = "a string key";
-                }
-                [b'}', tail @ ..] => {
-                    return Ok((
-                        tail,
-                        Value {
-                            span: Span::new(start, self.offset(tail)),
-                            kind: ValueKind::Object(members),
-                        },
-                    ));
-                }
-                _ => return Err(self.unexpected(rest, "`,` or `}` after object member")),
-            }
-        }
     }
 
     /// Records `key` as a duplicate if an earlier member of the same object has it.

@@ -26,6 +26,20 @@ fn a_megabyte_of_open_brackets_is_a_depth_error() {
 }
 
 #[test]
+fn a_megabyte_of_open_brackets_does_not_recurse_even_without_a_depth_limit() {
+    // The reader keeps open containers on a heap stack; with no depth limit it reads
+    // all million brackets and reports the missing end, on a default-sized thread.
+    let text = "[".repeat(1_000_000);
+    let unlimited = Limits {
+        max_depth: usize::MAX,
+        ..Limits::default()
+    };
+    let e = parse(&text, &unlimited).expect_err("must fail");
+    assert_eq!(e.kind(), &JsonErrorKind::UnexpectedEnd);
+    assert_eq!(e.span(), Span::at(1_000_000));
+}
+
+#[test]
 fn deep_nesting_of_objects_is_a_depth_error() {
     let text = "{\"a\":".repeat(200_000);
     assert_eq!(
