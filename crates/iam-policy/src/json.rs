@@ -95,6 +95,28 @@ pub enum ValueKind<'a> {
     Object(Vec<Member<'a>>),
 }
 
+impl ValueKind<'_> {
+    /// The JSON type name, for messages: `null`, `boolean`, `number`, `string`,
+    /// `array` or `object`.
+    ///
+    /// ```
+    /// use iam_policy::json::{parse, Limits};
+    /// let doc = parse("[]", &Limits::default())?;
+    /// assert_eq!(doc.root.kind.type_name(), "array");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            ValueKind::Null => "null",
+            ValueKind::Bool(_) => "boolean",
+            ValueKind::Number(_) => "number",
+            ValueKind::String(_) => "string",
+            ValueKind::Array(_) => "array",
+            ValueKind::Object(_) => "object",
+        }
+    }
+}
+
 /// One `"key": value` member of an object.
 ///
 /// ```
