@@ -74,20 +74,31 @@ fn string() -> impl Strategy<Value = String> {
     prop::collection::vec(piece, 0..6).prop_map(|pieces| format!("\"{}\"", pieces.concat()))
 }
 
-fn json() -> impl Strategy<Value = Json> {
-    let leaf = prop_oneof![
-        Just(Json::Leaf("null".into())),
-        Just(Json::Leaf("true".into())),
-        Just(Json::Leaf("false".into())),
-        number().prop_map(Json::Leaf),
-        string().prop_map(Json::Leaf),
-    ];
-    leaf.prop_recursive(6, 64, 8, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..8).prop_map(Json::Array),
-            prop::collection::vec((string(), inner), 0..8).prop_map(Json::Object),
-        ]
-    })
+fn good_leaf() -> BoxedStrategy<String> {
+    prop_oneof![
+        Just("null".to_string()),
+        Just("true".to_string()),
+        Just("false".to_string()),
+        number(),
+        string(),
+    ]
+    .boxed()
+}
+
+/// A tree of `leaf`s, with object keys from `key`.
+fn json_with(leaf: BoxedStrategy<String>, key: BoxedStrategy<String>) -> BoxedStrategy<Json> {
+    leaf.prop_map(Json::Leaf)
+        .prop_recursive(6, 64, 8, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..8).prop_map(Json::Array),
+                prop::collection::vec((key.clone(), inner), 0..8).prop_map(Json::Object),
+            ]
+        })
+        .boxed()
+}
+
+fn json() -> BoxedStrategy<Json> {
+    json_with(good_leaf(), string().boxed())
 }
 
 fn space(ws: &[String], next: &mut usize, out: &mut String) {
@@ -133,8 +144,9 @@ fn render(j: &Json, ws: &[String], next: &mut usize, out: &mut String) {
     }
 }
 
-fn document() -> impl Strategy<Value = String> {
-    (json(), prop::collection::vec("[ \t\n\r]{0,3}", 0..8)).prop_map(|(j, ws)| {
+/// `tree` rendered with random whitespace between tokens and around the value.
+fn render_with_ws(tree: BoxedStrategy<Json>) -> impl Strategy<Value = String> {
+    (tree, prop::collection::vec("[ \t\n\r]{0,3}", 0..8)).prop_map(|(j, ws)| {
         let mut out = String::new();
         let mut next = 0;
         if let Some(w) = ws.first() {
@@ -146,6 +158,10 @@ fn document() -> impl Strategy<Value = String> {
         }
         out
     })
+}
+
+fn document() -> impl Strategy<Value = String> {
+    render_with_ws(json())
 }
 
 /// Mostly-JSON-like text: JSON tokens, near-misses and stray characters.
@@ -162,7 +178,52 @@ fn jsonish() -> impl Strategy<Value = String> {
             "\u{a0}", "\u{feff}", "\u{c}", "\u{b}", "😀", "'", "a",
         ]),
     ];
-    prop::collection::vec(token, 0..24).prop_map(|t| t.concat())
+    // Whole strings whose bodies mix valid and invalid pieces.
+    let body = prop::sample::select(vec![
+        "a",
+        "é",
+        "😀",
+        "\\n",
+        "\\\"",
+        "\\u00e9",
+        "\\ud83d\\ude00",
+        "\\ud800",
+        "\\udc00",
+        "\\ud800\\u0041",
+        "\\x",
+        "\\u12",
+        "\\u12G4",
+        "\\",
+        "\t",
+        "\u{0}",
+        "\u{1f}",
+        "\u{7f}",
+        "\u{85}",
+    ]);
+    let string = prop::collection::vec(body, 0..4)
+        .prop_map(|b| format!("\"{}\"", b.concat()))
+        .boxed();
+    let token = token.prop_map(String::from).boxed();
+    let piece = prop_oneof![4 => token.clone(), 1 => string.clone()];
+    let soup = prop::collection::vec(piece, 0..24).prop_map(|t| t.concat());
+    // Valid documents with a few near-miss leaves or keys, maybe one spliced-in token.
+    let near_leaf = prop_oneof![8 => good_leaf(), 1 => token.clone(), 1 => string.clone()].boxed();
+    let near_key = prop_oneof![8 => self::string().boxed(), 1 => string].boxed();
+    let near = (
+        render_with_ws(json_with(near_leaf, near_key)),
+        prop::option::of((token, any::<prop::sample::Index>())),
+    )
+        .prop_map(|(mut doc, splice)| {
+            if let Some((token, at)) = splice {
+                let mut at = at.index(doc.len() + 1);
+                while !doc.is_char_boundary(at) {
+                    at -= 1;
+                }
+                doc.insert_str(at, &token);
+            }
+            doc
+        });
+    prop_oneof![3 => near, 1 => soup]
 }
 
 fn roomy() -> Limits {
