@@ -8,6 +8,8 @@ pub mod ast;
 pub mod condition;
 pub mod context;
 pub mod diag;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod json;
 pub mod parse;
 pub mod pattern;
