@@ -135,13 +135,20 @@ pub(crate) fn run(args: &LintArgs) -> ExitCode {
     let mut counts = Counts::default();
     let mut json_items = Vec::new();
     let mut sarif_files = Vec::new();
+    let mut checked = 0;
     for input in &inputs {
-        let Some((source, diags)) = lint_input(input, &options) else {
+        let Some(Linted {
+            source,
+            diagnostics: diags,
+            unparseable,
+        }) = lint_input(input, &options)
+        else {
             failed = true;
             continue;
         };
+        checked += 1;
         counts.add(&diags);
-        found |= diags.iter().any(|d| d.severity() >= threshold);
+        found |= unparseable || diags.iter().any(|d| d.severity() >= threshold);
         let text = match args.format {
             Format::Human => diag::render_human(&diags, &source, color),
             Format::Concise => diag::render_concise(&diags, &source),
@@ -172,7 +179,7 @@ pub(crate) fn run(args: &LintArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     if args.format == Format::Human {
-        error_line(&counts.summary(inputs.len()));
+        error_line(&counts.summary(checked));
     }
     if failed {
         ExitCode::from(2)
@@ -305,8 +312,20 @@ fn walk(dir: &Path, args: &LintArgs, inputs: &mut BTreeSet<Input>, failed: &mut 
     }
 }
 
+/// One checked document.
+#[derive(Debug)]
+struct Linted {
+    /// Its name and text (invalid UTF-8 replaced by `�`).
+    source: Source,
+    /// Every finding, in the engine's order (renderers sort them).
+    diagnostics: Vec<Diagnostic>,
+    /// True when the text is not a policy at all (not UTF-8, not JSON, not an object);
+    /// this always counts as a finding, whatever `--fail-on` says.
+    unparseable: bool,
+}
+
 /// Read and check one input. `None` when it cannot be read (already reported).
-fn lint_input(input: &Input, options: &ParseOptions) -> Option<(Source, Vec<Diagnostic>)> {
+fn lint_input(input: &Input, options: &ParseOptions) -> Option<Linted> {
     let (name, bytes) = match input {
         Input::Stdin => {
             let mut bytes = Vec::new();
@@ -329,11 +348,15 @@ fn lint_input(input: &Input, options: &ParseOptions) -> Option<(Source, Vec<Diag
 
 /// Check a document given as bytes. Text that is not UTF-8 gets one IAM001 diagnostic
 /// at the first invalid byte (the text is shown with that byte replaced by `�`).
-fn check_bytes(name: String, bytes: Vec<u8>, options: &ParseOptions) -> (Source, Vec<Diagnostic>) {
+fn check_bytes(name: String, bytes: Vec<u8>, options: &ParseOptions) -> Linted {
     match String::from_utf8(bytes) {
         Ok(text) => {
             let checked = check_policy(&text, options);
-            (Source::new(name, text), checked.diagnostics)
+            Linted {
+                source: Source::new(name, text),
+                unparseable: checked.document.is_none(),
+                diagnostics: checked.diagnostics,
+            }
         }
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
@@ -348,7 +371,11 @@ fn check_bytes(name: String, bytes: Vec<u8>, options: &ParseOptions) -> (Source,
             )
             .with_label(format!("invalid byte `0x{byte:02X}`"))
             .with_help("policies must be encoded as utf-8");
-            (Source::new(name, text), vec![diag])
+            Linted {
+                source: Source::new(name, text),
+                diagnostics: vec![diag],
+                unparseable: true,
+            }
         }
     }
 }
@@ -359,11 +386,16 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_a_diagnostic_at_the_first_bad_byte() {
-        let (source, diags) = check_bytes(
+        let Linted {
+            source,
+            diagnostics: diags,
+            unparseable,
+        } = check_bytes(
             "p.json".to_string(),
             b"{\"a\": \"\xC3\x28\"}".to_vec(),
             &ParseOptions::default(),
         );
+        assert!(unparseable);
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].code(), "IAM001");
         assert_eq!(diags[0].span().start, 7);

@@ -189,6 +189,11 @@ fn unreadable_path_exits_2_naming_the_path() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("`no/such/policy.json`"), "{stderr}");
+    // the readable file is still checked, and only it is counted
+    assert!(
+        stderr.ends_with("0 errors, 0 warnings in 1 file\n"),
+        "{stderr}"
+    );
 }
 
 #[test]
