@@ -4,13 +4,20 @@
 //! compile → evaluate. This crate does no I/O, reads no clock and never prints.
 
 pub mod ast;
+mod check;
 pub mod context;
 pub mod diag;
 pub mod json;
 pub mod parse;
+mod render;
 mod source;
+mod validate;
 pub mod vars;
 
+pub use check::{
+    aws_error, check_policy, check_policy_bytes, parse_policy, Checked, ParseErrors, ParseOptions,
+};
 pub use diag::{Diagnostic, Severity};
 pub use parse::{PolicyType, UnknownPolicyType};
+pub use render::render_policy;
 pub use source::{LineCol, LineIndex, Source, Span};
