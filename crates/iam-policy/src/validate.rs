@@ -1115,6 +1115,16 @@ mod tests {
     }
 
     #[test]
+    fn s3_access_points_with_region_and_wildcard_partitions_are_accepted() {
+        assert_eq!(aws("arn:aws:s3:*:*:accesspoint/ap*"), None);
+        assert_eq!(aws("arn:aws:s3:us-east-1:123456789012:job/*"), None);
+        assert_eq!(aws("arn:*:kms:*:::*"), None);
+        assert_eq!(aws("arn:${aws:partition}:s3:::b"), None);
+        assert_eq!(aws("arn:aws:iam::*:root"), None);
+        assert!(aws("arn:aws:s3:*").is_some());
+    }
+
+    #[test]
     fn short_arns_fail_legacy_parsing_only_when_a_field_is_empty() {
         assert!(resource_legacy_fails("arn:aws:s3::b"));
         assert!(resource_legacy_fails("arn:aws::fdsasf"));
