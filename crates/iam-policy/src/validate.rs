@@ -26,10 +26,10 @@
 //! | IAM051 | `action-extra-colon` | error | action with more than one colon (E13) | `Actions/Condition can contain only one colon.` |
 //! | IAM052 | `action-bad-vendor` | error | service prefix with a character outside `[A-Za-z0-9.-]` (E14) | `Vendor <v> is not valid` |
 //! | IAM053 | `resource-not-arn` | error | resource without a colon (E7) | `Resource <r> must be in ARN format or "*".` |
-//! | IAM054 | `resource-bad-partition` | error | unknown ARN partition (E8) | `Partition "<p>" is not valid for resource "<arn>".` |
+//! | IAM054 | `resource-bad-partition` | error | ARN partition neither a known one nor a pattern such as `*` (E8) | `Partition "<p>" is not valid for resource "<arn>".` |
 //! | IAM055 | `resource-missing-vendor` | error | `arn:aws` with nothing after it (E9) | `Resource vendor must be fully qualified and cannot contain regexes.` |
-//! | IAM056 | `resource-region` | error | IAM or S3 ARN with a region (E10) | `IAM resource <r> cannot contain region information.` / `Resource <r> can not contain region information.` |
-//! | IAM057 | `iam-resource-path` | error | IAM ARN with an unknown resource type (E11) | `IAM resource path must either be "*" or start with user/, …` |
+//! | IAM056 | `resource-region` | error | IAM ARN, or S3 ARN without an account, with a region (E10) | `IAM resource <r> cannot contain region information.` / `Resource <r> can not contain region information.` |
+//! | IAM057 | `iam-resource-path` | error | IAM ARN whose resource is not `*`, `root` or a known type such as `user/` (E11) | `IAM resource path must either be "*" or start with user/, …` |
 //! | IAM058 | `resource-legacy-parsing` | error | short or odd ARN IAM cannot read (E3, §7.1) | `The policy failed legacy parsing` |
 //! | IAM059 | `resource-wildcard-misplaced` | warning | wildcard in an ARN's service or resource-type part (§7.1) | — |
 //! | IAM060 | `variable-not-allowed` | warning | policy variable in `Action`, `Principal` or outside an ARN's resource part (§8.1) | — |

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use iam_policy::json::{self, Limits, Value, ValueKind};
-use iam_policy::{check_policy, ParseOptions, PolicyType};
+use iam_policy::{aws_error, check_policy, ParseOptions, PolicyType};
 
 fn string<'a>(v: Option<&'a Value<'a>>) -> Option<&'a str> {
     match v.map(|v| &v.kind) {
@@ -35,6 +35,7 @@ fn real_world_policies_check_without_panics() {
     let mut with_errors = 0;
     let mut counts: BTreeMap<(&'static str, &'static str), usize> = BTreeMap::new();
     let mut samples: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+    let mut first_errors: BTreeMap<String, usize> = BTreeMap::new();
     for line in lines.lines().filter(|l| !l.trim().is_empty()) {
         count += 1;
         let record = json::parse(line, &limits).unwrap();
@@ -63,6 +64,9 @@ fn real_world_policies_check_without_panics() {
         let checked = check_policy(&text, &opts);
         if checked.has_errors() {
             with_errors += 1;
+            let first = aws_error(&checked).unwrap();
+            let text = first.aws_message().unwrap_or(first.code());
+            *first_errors.entry(text.to_string()).or_default() += 1;
         }
         for d in &checked.diagnostics {
             let sev = d.severity().as_str();
@@ -78,6 +82,10 @@ fn real_world_policies_check_without_panics() {
     println!("{:<8} {:<8} {:>6}", "code", "severity", "count");
     for ((code, sev), n) in &counts {
         println!("{code:<8} {sev:<8} {n:>6}");
+    }
+    println!("first error IAM would report (aws message or code):");
+    for (text, n) in &first_errors {
+        println!("{n:>6}  {text}");
     }
     for (code, s) in &samples {
         for line in s {
