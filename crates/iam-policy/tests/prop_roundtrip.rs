@@ -188,3 +188,19 @@ proptest! {
         prop_assert_eq!(render_policy(&second.document.unwrap()), rendered);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn checking_mangled_policy_text_never_panics(text in policy(), cut in 0usize..400, junk in "[\\[\\]{}\",:*$ a-z\u{80}-\u{3000}]{0,6}") {
+        let mut mangled: String = text.chars().take(cut).collect();
+        mangled.push_str(&junk);
+        mangled.extend(text.chars().skip(cut + junk.len() / 2));
+        let checked = check_policy(&mangled, &ParseOptions::default());
+        if let Some(doc) = &checked.document {
+            let _ = render_policy(doc);
+        }
+        let _ = iam_policy::aws_error(&checked);
+    }
+}
