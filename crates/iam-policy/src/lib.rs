@@ -3,12 +3,17 @@
 //! Pipeline: [`json`] (spanned reader) → [`parse`](mod@parse) → [`ast`] → validation →
 //! compile → evaluate. This crate does no I/O, reads no clock and never prints.
 
+pub mod arn;
 pub mod ast;
 mod check;
+pub mod condition;
 pub mod context;
 pub mod diag;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod json;
 pub mod parse;
+pub mod pattern;
 mod render;
 mod source;
 mod validate;
