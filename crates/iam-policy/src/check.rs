@@ -1,4 +1,4 @@
-//! The public entry points: text → JSON → grammar → validation.
+//! The public entry points: text → JSON → grammar → validation → condition values.
 //!
 //! Input: policy text (or bytes) and [`ParseOptions`]. Output: [`Checked`] (the AST when
 //! the text is a JSON object, plus every diagnostic, sorted and deduplicated) or, from
@@ -6,6 +6,7 @@
 //! diagnostic IAM's `CreatePolicy` would report. Never panics, never does I/O.
 
 use crate::ast::PolicyDocument;
+use crate::condition::ConditionSet;
 use crate::diag::{Diagnostic, Severity};
 use crate::json::{self, Limits};
 use crate::parse::{self, code, PolicyType};
@@ -112,6 +113,7 @@ pub fn check_policy(text: &str, options: &ParseOptions) -> Checked {
             if let Some(ast) = &ast {
                 tolerate_top_level_conditions(&mut diags);
                 validate::validate(ast, text, options, &mut diags);
+                condition_values(ast, &mut diags);
             }
             ast
         }
@@ -221,6 +223,19 @@ fn is_error(d: &&Diagnostic) -> bool {
     d.severity() == Severity::Error
 }
 
+/// Condition values that can never parse (IAM040–IAM045, owned by
+/// [`crate::condition`]); unknown operators are already reported by the grammar.
+fn condition_values(doc: &PolicyDocument, diags: &mut Vec<Diagnostic>) {
+    let variables = doc.variables_enabled();
+    for block in doc.statements.iter().filter_map(|s| s.condition.as_ref()) {
+        if let Err(errors) = ConditionSet::compile(block, variables) {
+            diags.extend(errors.into_iter().filter(|d| {
+                !(d.code() == "IAM045" && d.message().starts_with("unknown condition operator"))
+            }));
+        }
+    }
+}
+
 /// The JSON reader's error as a diagnostic: IAM002 for limits, IAM001 otherwise.
 fn json_error(e: &json::JsonError) -> Diagnostic {
     use json::JsonErrorKind as K;
@@ -263,8 +278,8 @@ fn aws_rank(d: &Diagnostic) -> Option<u8> {
             1
         }
         _ if c == vcode::MANAGED_VERSION => 2,
-        // condition value formats (dates fail legacy parsing)
-        _ if ("IAM040".."IAM046").contains(&c) => 3,
+        // an unparseable date fails IAM's legacy parsing (§9)
+        "IAM040" => 3,
         _ if c == vcode::RESOURCE_LEGACY => 4,
         _ if c == vcode::DUPLICATE_SID => 5,
         _ if c == vcode::MISSING_ACTION => 6,
@@ -452,6 +467,14 @@ mod tests {
             first(text, &MANAGED).as_deref(),
             Some("The policy failed legacy parsing")
         );
+    }
+
+    #[test]
+    fn unparseable_date_is_found_and_outranks_missing_action() {
+        let text = r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+            "Resource": "*", "Condition": {"DateLessThan": {"aws:CurrentTime": "234-13"}}}}"#;
+        let c = check_policy(text, &MANAGED);
+        assert_eq!(aws_error(&c).map(Diagnostic::code), Some("IAM040"));
     }
 
     #[test]
