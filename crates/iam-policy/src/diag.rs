@@ -764,6 +764,82 @@ const CODES: &[CodeInfo] = &[
          `CanonicalUser`. Keys are case-sensitive.",
     ),
     info(
+        "IAM030",
+        "managed-policy-version",
+        "a managed policy does not declare `Version` `2012-10-17`",
+        "IAM refuses to create a managed policy whose `Version` is missing or `2008-10-17` \
+         (`Policy document must be version 2012-10-17 or greater.`). Add \
+         `\"Version\": \"2012-10-17\"`.",
+    ),
+    info(
+        "IAM031",
+        "missing-version",
+        "the policy has no `Version` or uses `2008-10-17`",
+        "Without `\"Version\": \"2012-10-17\"` policy variables such as `${aws:username}` \
+         are literal text, so statements using them silently stop matching. Declare \
+         `2012-10-17`.",
+    ),
+    info(
+        "IAM032",
+        "duplicate-sid",
+        "a non-empty `Sid` repeats within one policy",
+        "Statement ids must be unique within a policy; IAM rejects duplicates with \
+         `Statement IDs (SID) in a single policy must be unique.`. Rename one of them.",
+    ),
+    info(
+        "IAM033",
+        "missing-action",
+        "a statement has no actions",
+        "Every statement needs an `Action` or `NotAction` with at least one entry; IAM \
+         rejects it otherwise (`Policy statement must contain actions.`).",
+    ),
+    info(
+        "IAM034",
+        "missing-resource",
+        "a statement has no resources where the policy type requires them",
+        "Identity-style policies need a `Resource` or `NotResource` with at least one \
+         entry in every statement (`Policy statement must contain resources.`). Add the \
+         ARNs the statement applies to.",
+    ),
+    info(
+        "IAM035",
+        "resource-in-trust-policy",
+        "a trust policy statement has `Resource` or `NotResource`",
+        "A role trust policy governs who may assume the role; the role itself is the \
+         resource, so IAM rejects `Resource` there (`Has prohibited field Resource`). \
+         Remove it.",
+    ),
+    info(
+        "IAM036",
+        "principal-not-allowed",
+        "a statement names a principal where the policy type forbids it",
+        "Identity policies, permissions boundaries, session policies and SCPs apply to \
+         the identity they are attached to and must not contain `Principal` or \
+         `NotPrincipal`. Remove the element or lint the file with the right `--type`.",
+    ),
+    info(
+        "IAM037",
+        "missing-principal",
+        "a statement has no principal where the policy type requires one",
+        "Resource-based and trust policies must say whom they apply to with `Principal` \
+         (or `NotPrincipal`). Add the principal.",
+    ),
+    info(
+        "IAM038",
+        "not-principal-with-allow",
+        "`NotPrincipal` is used with `\"Effect\": \"Allow\"`",
+        "`NotPrincipal` with `Allow` grants access to every principal except those listed, \
+         anonymous users included, and AWS rejects it. Use `Principal` with `Allow`, or \
+         `NotPrincipal` only with `Deny`.",
+    ),
+    info(
+        "IAM039",
+        "top-level-conditions",
+        "the policy has a top-level `Conditions` member",
+        "A `Conditions` member beside `Statement` is tolerated but has no effect: \
+         conditions only apply inside a statement's `Condition` block. Move it there.",
+    ),
+    info(
         "IAM040",
         "invalid-date-value",
         "a date condition value is not a valid date",
@@ -804,6 +880,146 @@ const CODES: &[CodeInfo] = &[
          with six colon-separated parts, `Null` takes `true` or `false`. An unknown \
          operator with a non-empty block cannot be evaluated. Fix the value or the \
          operator name.",
+    ),
+    info(
+        "IAM050",
+        "action-missing-vendor",
+        "an action has no service prefix",
+        "Actions are written `service:Action`, such as `s3:GetObject`; IAM rejects an \
+         action without a colon (`Actions/Conditions must be prefaced by a vendor`).",
+    ),
+    info(
+        "IAM051",
+        "action-extra-colon",
+        "an action has more than one colon",
+        "An action has exactly one colon between the service prefix and the action name. \
+         IAM rejects more (`Actions/Condition can contain only one colon.`).",
+    ),
+    info(
+        "IAM052",
+        "action-bad-vendor",
+        "an action's service prefix has characters iam does not allow",
+        "Service prefixes contain only letters, digits, `.` and `-`. Fix the prefix.",
+    ),
+    info(
+        "IAM053",
+        "resource-not-arn",
+        "a resource is neither an arn nor `*`",
+        "Resources are ARNs such as `arn:aws:s3:::bucket/*`, or `*`. IAM rejects other \
+         text (`must be in ARN format or \"*\"`).",
+    ),
+    info(
+        "IAM054",
+        "resource-bad-partition",
+        "a resource arn names an unknown partition",
+        "The partition is the second ARN field: `aws`, `aws-cn`, `aws-us-gov` and the \
+         other published partitions. Fix the partition.",
+    ),
+    info(
+        "IAM055",
+        "resource-missing-vendor",
+        "a resource arn has no service",
+        "An ARN must name its service after the partition (`arn:aws:s3:...`); IAM \
+         rejects `arn:aws` with nothing after it.",
+    ),
+    info(
+        "IAM056",
+        "resource-region",
+        "an iam or s3 resource arn names a region",
+        "IAM resources and S3 buckets and objects are global: their ARNs leave the \
+         region field empty (`arn:aws:iam::123456789012:role/x`). Remove the region.",
+    ),
+    info(
+        "IAM057",
+        "iam-resource-path",
+        "an iam resource arn has an unknown resource type",
+        "The resource part of an IAM ARN is `*`, `root` or starts with a resource type \
+         such as `user/`, `role/`, `group/` or `policy/`. Fix the resource part.",
+    ),
+    info(
+        "IAM058",
+        "resource-legacy-parsing",
+        "a resource arn is too short or malformed for iam to read",
+        "IAM rejects some short or oddly shaped ARNs with `The policy failed legacy \
+         parsing`. Write the ARN in full: `arn:partition:service:region:account:resource`.",
+    ),
+    info(
+        "IAM059",
+        "resource-wildcard-misplaced",
+        "a wildcard sits in an arn's service or resource-type part",
+        "Wildcards in the service or resource-type part of an ARN match far more than \
+         intended or nothing at all. Put wildcards only in the resource name.",
+    ),
+    info(
+        "IAM060",
+        "variable-not-allowed",
+        "a policy variable is used where iam does not substitute it",
+        "Policy variables are substituted only in the resource part of ARNs and in \
+         condition values; elsewhere (`Action`, `Principal`) they are literal text. \
+         Remove the variable.",
+    ),
+    info(
+        "IAM061",
+        "principal-wildcard",
+        "a principal value contains `*` or `?`",
+        "Principals are not patterns: apart from the whole value `*`, a wildcard in a \
+         principal is literal text and matches nothing. Name the principal exactly, or \
+         use a condition such as `aws:PrincipalArn` with `ArnLike`.",
+    ),
+    info(
+        "IAM062",
+        "aws-principal-format",
+        "an `AWS` principal is not an account id, arn or unique id",
+        "`AWS` principals are 12-digit account ids, IAM ARNs or unique ids. Other text \
+         is rejected or never matches. Fix the value.",
+    ),
+    info(
+        "IAM063",
+        "service-principal-format",
+        "a `Service` principal is not shaped like a service name",
+        "Service principals look like `lambda.amazonaws.com`. Fix the value.",
+    ),
+    info(
+        "IAM064",
+        "sid-characters",
+        "a `Sid` has characters other than letters and digits",
+        "In IAM policies a `Sid` may contain only `A-Z`, `a-z` and `0-9`. Remove the \
+         other characters.",
+    ),
+    info(
+        "IAM065",
+        "variable-syntax",
+        "a policy variable is malformed",
+        "Variables are written `${name}` or `${name, 'default'}`. An unclosed brace, an \
+         empty name or a stray space leaves the text literal. Fix the variable.",
+    ),
+    info(
+        "IAM066",
+        "variable-in-old-version",
+        "a policy variable appears under a `Version` that keeps it literal",
+        "Only `\"Version\": \"2012-10-17\"` substitutes `${...}` variables; under \
+         `2008-10-17` or no version they are literal text. Declare `2012-10-17`.",
+    ),
+    info(
+        "IAM067",
+        "policy-size",
+        "the document is over the size quota of its policy type",
+        "AWS limits the size of each kind of policy (for example 6,144 characters for a \
+         managed policy). Split the policy or remove what is not needed.",
+    ),
+    info(
+        "IAM068",
+        "disallowed-character",
+        "the document contains a character iam does not accept",
+        "Policy documents may contain only tab, line feed, carriage return and the \
+         characters U+0020 to U+00FF. Remove or replace the character.",
+    ),
+    info(
+        "IAM069",
+        "rcp-statement",
+        "a resource control policy statement allows or names a specific principal",
+        "Resource control policies may only deny, and their `Principal` must be `\"*\"`. \
+         Change the statement.",
     ),
 ];
 
