@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 use glob::{MatchOptions, Pattern};
 use iam_policy::{
-    check_policy, diag, Diagnostic, ParseOptions, PolicyType, Severity, Source, Span,
+    check_policy_bytes, diag, Diagnostic, ParseOptions, PolicyType, Severity, Source,
 };
 
 use crate::output::{error_line, Stdout};
@@ -346,42 +346,26 @@ fn lint_input(input: &Input, options: &ParseOptions) -> Option<Linted> {
     Some(check_bytes(name, bytes, options))
 }
 
-/// Check a document given as bytes. Text that is not UTF-8 gets one IAM001 diagnostic
-/// at the first invalid byte (the text is shown with that byte replaced by `�`).
+/// Check a document given as bytes. The engine reports text that is not UTF-8 as
+/// IAM001 at the first invalid byte; for display the text is decoded with invalid bytes
+/// replaced by `�`, which leaves every offset before the first invalid byte unchanged.
 fn check_bytes(name: String, bytes: Vec<u8>, options: &ParseOptions) -> Linted {
-    match String::from_utf8(bytes) {
-        Ok(text) => {
-            let checked = check_policy(&text, options);
-            Linted {
-                source: Source::new(name, text),
-                unparseable: checked.document.is_none(),
-                diagnostics: checked.diagnostics,
-            }
-        }
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let byte = e.as_bytes().get(at).copied().unwrap_or(0);
-            // INVARIANT: the lossy text equals the original up to `at`, and the first
-            // replacement character starts there.
-            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            let diag = Diagnostic::error(
-                "IAM001",
-                "policy is not valid utf-8",
-                Span::new(at, at + char::REPLACEMENT_CHARACTER.len_utf8()),
-            )
-            .with_label(format!("invalid byte `0x{byte:02X}`"))
-            .with_help("policies must be encoded as utf-8");
-            Linted {
-                source: Source::new(name, text),
-                diagnostics: vec![diag],
-                unparseable: true,
-            }
-        }
+    let checked = check_policy_bytes(&bytes, options);
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    Linted {
+        source: Source::new(name, text),
+        unparseable: checked.document.is_none(),
+        diagnostics: checked.diagnostics,
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use iam_policy::Span;
+
     use super::*;
 
     #[test]
@@ -399,10 +383,14 @@ mod tests {
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].code(), "IAM001");
         assert_eq!(diags[0].span().start, 7);
-        assert_eq!(diags[0].label(), Some("invalid byte `0xC3`"));
         assert_eq!(
             diag::render_concise(&diags, &source),
-            "p.json:1:8: IAM001 policy is not valid utf-8\n"
+            "p.json:1:8: IAM001 invalid utf-8 at byte 7\n"
+        );
+        let human = diag::render_human(&diags, &source, false);
+        assert!(
+            human.contains(" 1 | {\"a\": \"\u{fffd}(\"}\n   |        ^\n"),
+            "{human}"
         );
     }
 
