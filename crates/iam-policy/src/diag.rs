@@ -1149,6 +1149,25 @@ mod tests {
     }
 
     #[test]
+    fn every_span_renders_in_every_format_without_panicking() {
+        let text = "{\r\n\t\"é\": [\"日本\",\r\n  \"\u{1F600}\"]\n}";
+        let src = Source::new("p.json", text);
+        for start in 0..text.len() + 3 {
+            for end in 0..text.len() + 3 {
+                let d = Diagnostic::error("IAM001", "m", Span { start, end }).with_label("l");
+                let one = std::slice::from_ref(&d);
+                let human = render_human(one, &src, false);
+                // the caret line always holds at least one caret
+                assert!(human.lines().nth(4).unwrap().contains('^'), "{human}");
+                let _ = render_concise(one, &src);
+                let _ = render_json_value(one, &src);
+                let _ = render_github(one, &src);
+                let _ = render_sarif(&[(src.clone(), vec![d])]);
+            }
+        }
+    }
+
+    #[test]
     fn human_output_for_an_empty_source_does_not_panic() {
         let src = Source::new("-", "");
         let d = Diagnostic::error("IAM001", "empty document", Span::new(0, 0));
