@@ -192,7 +192,9 @@ fn array(items: &[String]) -> String {
     out
 }
 
-/// A JSON string literal; non-ASCII characters are written as themselves.
+/// A JSON string literal. Characters IAM allows in document text (U+0020–U+00FF) are
+/// written as themselves; anything else is escaped, so a rendered policy never breaks
+/// the character rule that its decoded values may (escapes in the source) satisfy.
 fn string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
@@ -203,8 +205,11 @@ fn string(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            c if u32::from(c) < 0x20 || c == '\u{7f}' || u32::from(c) > 0xff => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{:04x}", unit);
+                }
             }
             c => out.push(c),
         }
@@ -220,6 +225,11 @@ mod tests {
     #[test]
     fn strings_escape_quotes_backslashes_and_controls() {
         assert_eq!(string("a\"b\\c\u{1}"), r#""a\"b\\c\u0001""#);
+    }
+
+    #[test]
+    fn characters_outside_the_iam_set_are_escaped_as_utf16() {
+        assert_eq!(string("\u{e9}\u{1F600}"), "\"\u{e9}\\ud83d\\ude00\"");
     }
 
     #[test]
