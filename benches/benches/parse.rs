@@ -1,6 +1,9 @@
 //! Parse + validate of every AWS managed policy, side by side with
 //! `serde_json::from_str::<serde_json::Value>` on the same bytes.
-#![expect(missing_docs, reason = "criterion_group! generates undocumented public functions")]
+#![expect(
+    missing_docs,
+    reason = "criterion_group! generates undocumented public functions"
+)]
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use iam_policy::{check_policy, ParseOptions, PolicyType};
