@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use iam_sts::directory::{Directory, JwkKey, KeyStatus, SharedDirectory};
+use iam_sts::directory::{Directory, JwkKey, KeyStatus, LoadErrors, SharedDirectory};
 
 fn corpus(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -11,15 +11,15 @@ fn corpus(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-fn good() -> Directory {
-    Directory::load(corpus("good/directory.toml")).unwrap_or_else(|e| panic!("{e}"))
+fn good() -> Result<Directory, LoadErrors> {
+    Directory::load(corpus("good/directory.toml"))
 }
 
 #[test]
 fn good_config_loads_every_account() {
-    let d = good();
+    let d = good().unwrap();
     for w in d.warnings() {
-        println!("warning: {w}");
+        eprintln!("warning: {w}");
     }
     let ids: Vec<&String> = d.accounts().keys().collect();
     assert_eq!(ids, ["111122223333", "444455556666", "777788889999"]);
@@ -27,7 +27,7 @@ fn good_config_loads_every_account() {
 
 #[test]
 fn unresolved_aws_managed_policy_is_a_warning_and_fails_the_lookup() {
-    let d = good();
+    let d = good().unwrap();
     assert!(d
         .warnings()
         .iter()
@@ -48,7 +48,7 @@ fn unresolved_aws_managed_policy_is_a_warning_and_fails_the_lookup() {
 
 #[test]
 fn access_key_lookup_finds_owner_and_status() {
-    let d = good();
+    let d = good().unwrap();
     let (account, user, key) = d.access_key("AKIAEXAMPLEALICE2345").unwrap();
     assert_eq!(account.id, "111122223333");
     assert_eq!(user.name, "alice");
@@ -70,7 +70,7 @@ fn access_key_lookup_finds_owner_and_status() {
 
 #[test]
 fn user_policies_come_inline_then_attached_then_groups() {
-    let d = good();
+    let d = good().unwrap();
     let (_, alice) = d
         .user_by_arn("arn:aws:iam::111122223333:user/alice")
         .unwrap();
@@ -107,7 +107,7 @@ fn user_policies_come_inline_then_attached_then_groups() {
 
 #[test]
 fn role_lookups_give_trust_policies_and_session_limits() {
-    let d = good();
+    let d = good().unwrap();
     let (account, deploy) = d
         .role_by_arn("arn:aws:iam::111122223333:role/deploy")
         .unwrap();
@@ -142,7 +142,7 @@ fn role_lookups_give_trust_policies_and_session_limits() {
 
 #[test]
 fn oidc_and_saml_providers_are_found_by_issuer_and_arn() {
-    let d = good();
+    let d = good().unwrap();
     let p = d
         .oidc_provider_by_issuer(
             "777788889999",
@@ -178,7 +178,7 @@ fn oidc_and_saml_providers_are_found_by_issuer_and_arn() {
 
 #[test]
 fn mfa_device_lookup_returns_user_and_seed() {
-    let d = good();
+    let d = good().unwrap();
     let (user, seed) = d.mfa_device("arn:aws:iam::111122223333:mfa/alice").unwrap();
     assert_eq!(user.name, "alice");
     // "JBSWY3DPEHPK3PXP" is base32 for "Hello!\xde\xad\xbe\xef", twice.
@@ -189,7 +189,7 @@ fn mfa_device_lookup_returns_user_and_seed() {
 
 #[test]
 fn scp_and_rcp_chains_run_from_root_to_account() {
-    let d = good();
+    let d = good().unwrap();
     let names = |chain: Vec<Vec<&iam_sts::directory::PolicyText>>| -> Vec<Vec<String>> {
         chain
             .iter()
@@ -235,7 +235,7 @@ fn scp_and_rcp_chains_run_from_root_to_account() {
 
 #[test]
 fn debug_output_never_shows_secrets() {
-    let d = good();
+    let d = good().unwrap();
     let text = format!("{d:?}");
     assert!(!text.contains("wJalrXUtnFEMI"));
     assert!(!text.contains("AbCdEfGhIjKl"));
@@ -247,7 +247,7 @@ fn debug_output_never_shows_secrets() {
 
 #[test]
 fn policy_origins_point_into_the_account_file() {
-    let d = good();
+    let d = good().unwrap();
     let (_, alice) = d
         .user_by_arn("arn:aws:iam::111122223333:user/alice")
         .unwrap();

@@ -7,13 +7,17 @@ use std::path::{Path, PathBuf};
 
 use iam_sts::directory::{Directory, LoadErrors};
 
-fn temp_dir(tag: &str) -> PathBuf {
+fn temp_dir(tag: &str) -> std::io::Result<PathBuf> {
     let dir = std::env::temp_dir().join(format!("iamctl-directory-{}-{tag}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
 }
 
-fn load_with(dir: &Path, file: &Path, allow_foreign: bool) -> Result<Directory, LoadErrors> {
+fn load_with(
+    dir: &Path,
+    file: &Path,
+    allow_foreign: bool,
+) -> std::io::Result<Result<Directory, LoadErrors>> {
     let config = dir.join("directory.toml");
     std::fs::write(
         &config,
@@ -21,15 +25,14 @@ fn load_with(dir: &Path, file: &Path, allow_foreign: bool) -> Result<Directory, 
             "[[account]]\nfile = '{}'\nallow_foreign_arns = {allow_foreign}\n",
             file.display()
         ),
-    )
-    .unwrap();
-    Directory::load(&config)
+    )?;
+    Ok(Directory::load(&config))
 }
 
 #[test]
 fn every_sample_account_loads_with_manifest_counts() {
     let Ok(data) = std::env::var("IAMCTL_DATA") else {
-        println!("skipped: IAMCTL_DATA not set");
+        eprintln!("skipped: IAMCTL_DATA not set");
         return;
     };
     let root = Path::new(&data).join("real-world-policies");
@@ -42,14 +45,14 @@ fn every_sample_account_loads_with_manifest_counts() {
     let mut rejected_policies = Vec::new();
     for (i, entry) in entries.iter().enumerate() {
         let file = root.join(entry["file"].as_str().unwrap());
-        let dir = temp_dir(&i.to_string());
-        println!("== {}", file.display());
-        let strict = load_with(&dir, &file, false);
+        let dir = temp_dir(&i.to_string()).unwrap();
+        eprintln!("== {}", file.display());
+        let strict = load_with(&dir, &file, false).unwrap();
         let directory = match strict {
             Ok(d) => d,
             Err(errors) => {
-                println!("strict load refused:\n{errors}");
-                match load_with(&dir, &file, true) {
+                eprintln!("strict load refused:\n{errors}");
+                match load_with(&dir, &file, true).unwrap() {
                     Ok(d) => d,
                     Err(errors) => {
                         // Only policy diagnostics may remain: the structure must load.
@@ -64,7 +67,7 @@ fn every_sample_account_loads_with_manifest_counts() {
             }
         };
         for w in directory.warnings() {
-            println!("warning: {w}");
+            eprintln!("warning: {w}");
         }
         assert_eq!(directory.accounts().len(), 1);
         let account = directory.accounts().values().next().unwrap();
@@ -95,11 +98,11 @@ fn every_sample_account_loads_with_manifest_counts() {
         );
         std::fs::remove_dir_all(&dir).ok();
     }
-    println!(
+    eprintln!(
         "policy documents the validator rejects: {}",
         rejected_policies.len()
     );
     for r in &rejected_policies {
-        println!("rejected: {r}");
+        eprintln!("rejected: {r}");
     }
 }

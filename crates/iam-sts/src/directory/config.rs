@@ -14,7 +14,7 @@ use toml::Spanned;
 #[serde(deny_unknown_fields)]
 pub(super) struct ConfigFile {
     #[serde(default)]
-    pub account: Vec<AccountConfig>,
+    pub account: Vec<Spanned<AccountConfig>>,
     pub organization: Option<Spanned<OrgConfig>>,
 }
 
@@ -171,7 +171,7 @@ mod tests {
     #[test]
     fn defaults_apply_to_optional_tables() {
         let cfg: ConfigFile = toml::from_str("[[account]]\nid = \"111122223333\"\n").unwrap();
-        let acct = &cfg.account[0];
+        let acct = cfg.account[0].get_ref();
         assert!(acct.file.is_none());
         assert!(!acct.allow_foreign_arns);
         assert!(acct.access_key.is_empty());

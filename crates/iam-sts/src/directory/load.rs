@@ -364,10 +364,16 @@ pub(super) fn load(config_path: &Path) -> Result<Directory, LoadErrors> {
     let base = config_path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let mut accounts: BTreeMap<String, Account> = BTreeMap::new();
     let mut seen = Seen::default();
-    for acfg in &cfg.account {
-        let Some(account) =
-            load_account(&cfg_ctx, &base, acfg, &mut seen, &mut errors, &mut warnings)
-        else {
+    for acfg_s in &cfg.account {
+        let acfg = acfg_s.get_ref();
+        let Some(account) = load_account(
+            &cfg_ctx,
+            &base,
+            acfg_s,
+            &mut seen,
+            &mut errors,
+            &mut warnings,
+        ) else {
             continue;
         };
         if accounts.contains_key(&account.id) {
@@ -416,12 +422,13 @@ fn secret_ok(secret: &str) -> bool {
 fn load_account(
     cfg: &FileCtx,
     base: &Path,
-    acfg: &AccountConfig,
+    acfg_s: &Spanned<AccountConfig>,
     seen: &mut Seen,
     errors: &mut Vec<LoadError>,
     warnings: &mut Vec<LoadError>,
 ) -> Option<Account> {
     let start = errors.len();
+    let acfg = acfg_s.get_ref();
     if let Some(id) = &acfg.id {
         if !is_account_id(id.get_ref()) {
             errors.push(cfg.error_spanned(
@@ -449,10 +456,7 @@ fn load_account(
         },
         (None, None, Some(_)) => return None,
         (None, _, None) => {
-            errors.push(LoadError::at(
-                &cfg.origin(0),
-                "an `[[account]]` needs `id` or `file`",
-            ));
+            errors.push(cfg.error_spanned(acfg_s, "an `[[account]]` needs `id` or `file`"));
             return None;
         }
     };
@@ -712,6 +716,7 @@ fn load_account(
 
     // OIDC providers.
     let mut oidc_providers: Vec<OidcProvider> = Vec::new();
+    let mut seen_issuers: Vec<String> = Vec::new();
     for oc in &acfg.oidc_provider {
         let oc = oc.get_ref();
         let url = oc.url.get_ref();
@@ -732,13 +737,14 @@ fn load_account(
             ));
             continue;
         }
-        if oidc_providers.iter().any(|p| p.issuer == issuer) {
+        if seen_issuers.contains(&issuer) {
             errors.push(cfg.error_spanned(
                 &oc.url,
                 format!("oidc provider `{issuer}` is configured twice"),
             ));
             continue;
         }
+        seen_issuers.push(issuer.clone());
         for c in &oc.client_ids {
             if !(1..=255).contains(&c.get_ref().chars().count()) {
                 errors.push(cfg.error_spanned(c, "client id must be 1 to 255 characters"));
@@ -782,6 +788,7 @@ fn load_account(
 
     // SAML providers.
     let mut saml_providers: Vec<SamlProvider> = Vec::new();
+    let mut seen_saml: Vec<String> = Vec::new();
     for sc in &acfg.saml_provider {
         let sc = sc.get_ref();
         let name = sc.name.get_ref();
@@ -798,13 +805,14 @@ fn load_account(
             ));
             continue;
         }
-        if saml_providers.iter().any(|p| p.name == *name) {
+        if seen_saml.contains(name) {
             errors.push(cfg.error_spanned(
                 &sc.name,
                 format!("saml provider `{name}` is configured twice"),
             ));
             continue;
         }
+        seen_saml.push(name.clone());
         let Some(mctx) = read_named(cfg, base, &sc.metadata_file, errors) else {
             continue;
         };
