@@ -178,6 +178,13 @@ pub struct LoadErrors {
 }
 
 impl LoadErrors {
+    /// A list of one error.
+    fn single(error: LoadError) -> LoadErrors {
+        LoadErrors {
+            errors: vec![error],
+        }
+    }
+
     /// `None` when `errors` is empty.
     fn from_vec(mut errors: Vec<LoadError>) -> Option<LoadErrors> {
         if errors.is_empty() {

@@ -266,3 +266,14 @@ fn shared_directory_reload_replaces_on_success() {
     assert!(!std::sync::Arc::ptr_eq(&before, &after));
     assert_eq!(after.accounts().len(), 3);
 }
+
+#[test]
+fn directory_can_be_shared_across_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Directory>();
+    send_sync::<SharedDirectory>();
+    let shared = SharedDirectory::load(corpus("good/directory.toml")).unwrap();
+    let reader = shared.clone();
+    let handle = std::thread::spawn(move || reader.current().accounts().len());
+    assert_eq!(handle.join().unwrap(), 3);
+}

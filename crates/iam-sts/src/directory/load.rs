@@ -332,18 +332,15 @@ struct Seen {
 
 /// Load the directory described by `config_path`.
 pub(super) fn load(config_path: &Path) -> Result<Directory, LoadErrors> {
-    let mut errors = Vec::new();
-    let mut warnings = Vec::new();
     let text = match std::fs::read_to_string(config_path) {
         Ok(t) => t,
         Err(e) => {
-            errors.push(LoadError {
+            return Err(LoadErrors::single(LoadError {
                 file: config_path.to_path_buf(),
                 line: 0,
                 col: 0,
                 message: format!("cannot read the config: {e}"),
-            });
-            return Err(LoadErrors::from_vec(errors).unwrap_or(LoadErrors { errors: Vec::new() }));
+            }));
         }
     };
     let cfg_ctx = FileCtx::new(config_path.to_path_buf(), text);
@@ -351,16 +348,17 @@ pub(super) fn load(config_path: &Path) -> Result<Directory, LoadErrors> {
         Ok(c) => c,
         Err(e) => {
             let at = e.span().map_or(0, |r| r.start);
-            errors.push(LoadError::at(
+            return Err(LoadErrors::single(LoadError::at(
                 &cfg_ctx.origin(at),
                 format!(
                     "invalid config: {}",
                     e.message().trim_end().trim_end_matches('.')
                 ),
-            ));
-            return Err(LoadErrors::from_vec(errors).unwrap_or(LoadErrors { errors: Vec::new() }));
+            )));
         }
     };
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
     let base = config_path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let mut accounts: BTreeMap<String, Account> = BTreeMap::new();
     let mut seen = Seen::default();
