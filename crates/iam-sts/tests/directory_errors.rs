@@ -80,7 +80,12 @@ fn account_problems_are_all_reported() {
                 6,
                 "account id `12345` must be 12 digits",
             ),
-            ("account-ids.toml", 7, 8, "cannot read"),
+            (
+                "account-ids.toml",
+                7,
+                8,
+                "missing.json`: no such file or directory",
+            ),
             (
                 "account-ids.toml",
                 13,

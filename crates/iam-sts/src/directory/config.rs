@@ -177,4 +177,31 @@ mod tests {
         assert!(acct.access_key.is_empty());
         assert!(cfg.organization.is_none());
     }
+
+    #[test]
+    fn documented_example_matches_the_schema() {
+        let module = include_str!("../directory.rs");
+        let example: String = module
+            .lines()
+            .skip_while(|l| !l.starts_with("//! ```toml"))
+            .skip(1)
+            .take_while(|l| !l.starts_with("//! ```"))
+            .map(|l| {
+                l.strip_prefix("//!")
+                    .unwrap_or(l)
+                    .strip_prefix(' ')
+                    .unwrap_or("")
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(example.contains("[organization]"));
+        let cfg: ConfigFile = toml::from_str(&example).unwrap();
+        assert_eq!(cfg.account.len(), 1);
+        let acct = cfg.account[0].get_ref();
+        assert_eq!(acct.access_key.len(), 1);
+        assert_eq!(acct.oidc_provider.len(), 1);
+        let org = cfg.organization.unwrap().into_inner();
+        assert_eq!(org.unit.len(), 1);
+        assert_eq!(org.policy.len(), 1);
+    }
 }

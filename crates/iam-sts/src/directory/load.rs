@@ -265,6 +265,16 @@ pub(super) fn check_embedded(
     }
 }
 
+/// An I/O error as a lowercase message (`no such file or directory (os error 2)`).
+fn io_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
 /// Read the file named by the config value `rel` (relative to `base`). Problems are
 /// reported at the config value.
 fn read_named(
@@ -276,7 +286,10 @@ fn read_named(
     let path = base.join(rel.get_ref());
     match std::fs::read(&path) {
         Err(e) => {
-            errors.push(cfg.error_spanned(rel, format!("cannot read `{}`: {e}", path.display())));
+            errors.push(cfg.error_spanned(
+                rel,
+                format!("cannot read `{}`: {}", path.display(), io_reason(&e)),
+            ));
             None
         }
         Ok(bytes) => match String::from_utf8(bytes) {
@@ -339,7 +352,7 @@ pub(super) fn load(config_path: &Path) -> Result<Directory, LoadErrors> {
                 file: config_path.to_path_buf(),
                 line: 0,
                 col: 0,
-                message: format!("cannot read the config: {e}"),
+                message: format!("cannot read the config: {}", io_reason(&e)),
             }));
         }
     };
