@@ -370,6 +370,8 @@ fn organization_problems_are_all_reported() {
                 "`principal-in-scp` is defined twice",
             ),
             ("organization.toml", 59, 8, "cannot read"),
+            // A policy file: the diagnostic's own position in that file.
+            ("bad.json", 4, 34, "scp `bad-file`: IAM050"),
         ],
     );
 }
