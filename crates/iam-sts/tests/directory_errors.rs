@@ -93,6 +93,12 @@ fn account_problems_are_all_reported() {
                 "account `555566667777` is configured twice",
             ),
             ("account-ids.toml", 15, 1, "needs `id` or `file`"),
+            (
+                "account-ids.toml",
+                19,
+                6,
+                "account `222233334444` is configured twice (first at",
+            ),
         ],
     );
 }
@@ -389,10 +395,10 @@ fn display_lists_every_error_with_its_position() {
     let err = Directory::load(corpus("bad/account-ids.toml")).unwrap_err();
     let text = err.to_string();
     assert!(
-        text.starts_with("directory not loaded: 4 errors\n"),
+        text.starts_with("directory not loaded: 5 errors\n"),
         "{text}"
     );
-    assert_eq!(text.lines().count(), 5);
+    assert_eq!(text.lines().count(), 6);
     assert!(text.contains("account-ids.toml:3:6: account id `12345` must be 12 digits"));
 }
 

@@ -375,37 +375,52 @@ pub(super) fn load(config_path: &Path) -> Result<Directory, LoadErrors> {
     let base = config_path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let mut accounts: BTreeMap<String, Account> = BTreeMap::new();
     let mut seen = Seen::default();
+    // Every configured account id (also of accounts with errors), for duplicate and
+    // organization checks.
+    let mut configured: BTreeMap<String, Origin> = BTreeMap::new();
     for acfg_s in &cfg.account {
         let acfg = acfg_s.get_ref();
-        let Some(account) = load_account(
+        let result = load_account(
             &cfg_ctx,
             &base,
             acfg_s,
             &mut seen,
             &mut errors,
             &mut warnings,
-        ) else {
-            continue;
+        );
+        let id = match &result {
+            Ok(account) => account.id.clone(),
+            Err(Some(id)) => id.clone(),
+            Err(None) => continue,
         };
-        if accounts.contains_key(&account.id) {
-            let span = acfg
-                .id
-                .as_ref()
-                .or(acfg.file.as_ref())
-                .map(|s| s.span())
-                .unwrap_or(0..0);
-            errors.push(cfg_ctx.error_range(
-                &span,
-                format!("account `{}` is configured twice", account.id),
+        let span = acfg
+            .id
+            .as_ref()
+            .or(acfg.file.as_ref())
+            .map_or_else(|| acfg_s.span(), |s| s.span());
+        let here = cfg_ctx.origin(span.start);
+        if let Some(first) = configured.get(&id) {
+            errors.push(LoadError::at(
+                &here,
+                format!("account `{id}` is configured twice (first at {first})"),
             ));
-        } else {
+            continue;
+        }
+        configured.insert(id, here);
+        if let Ok(account) = result {
             accounts.insert(account.id.clone(), account);
         }
     }
-    let organization = cfg
-        .organization
-        .as_ref()
-        .and_then(|org| load_org(&cfg_ctx, &base, org, &accounts, &mut errors, &mut warnings));
+    let organization = cfg.organization.as_ref().and_then(|org| {
+        load_org(
+            &cfg_ctx,
+            &base,
+            org,
+            &configured,
+            &mut errors,
+            &mut warnings,
+        )
+    });
     match LoadErrors::from_vec(errors) {
         Some(e) => Err(e),
         None => Ok(Directory::new(accounts, organization, warnings)),
@@ -437,7 +452,7 @@ fn load_account(
     seen: &mut Seen,
     errors: &mut Vec<LoadError>,
     warnings: &mut Vec<LoadError>,
-) -> Option<Account> {
+) -> Result<Account, Option<String>> {
     let start = errors.len();
     let acfg = acfg_s.get_ref();
     if let Some(id) = &acfg.id {
@@ -462,13 +477,13 @@ fn load_account(
                     file,
                     "cannot derive the account id: no arn in the file names a 12-digit account; set `id`",
                 ));
-                return None;
+                return Err(None);
             }
         },
-        (None, None, Some(_)) => return None,
+        (None, None, Some(_)) => return Err(None),
         (None, _, None) => {
             errors.push(cfg.error_spanned(acfg_s, "an `[[account]]` needs `id` or `file`"));
-            return None;
+            return Err(None);
         }
     };
     let mut data = match (&file_ctx, &doc) {
@@ -843,9 +858,9 @@ fn load_account(
     }
 
     if errors.len() > start {
-        return None;
+        return Err(Some(id));
     }
-    Some(Account {
+    Ok(Account {
         id,
         file: file_ctx.map(|c| c.path),
         users: data.users,
@@ -918,7 +933,7 @@ fn load_org(
     cfg: &FileCtx,
     base: &Path,
     org_s: &Spanned<OrgConfig>,
-    accounts: &BTreeMap<String, Account>,
+    configured: &BTreeMap<String, Origin>,
     errors: &mut Vec<LoadError>,
     warnings: &mut Vec<LoadError>,
 ) -> Option<Organization> {
@@ -1023,7 +1038,7 @@ fn load_org(
             errors.push(cfg.error_spanned(a, format!("account id `{acct}` must be 12 digits")));
             continue;
         }
-        if !accounts.contains_key(acct) {
+        if !configured.contains_key(acct) {
             errors.push(cfg.error_spanned(
                 a,
                 format!("account `{acct}` is not configured (add an `[[account]]` with this id)"),
