@@ -389,8 +389,11 @@ impl Reader<'_> {
         };
         let owner = format!("user `{name}`");
         let path = self.path(obj);
-        let arn = self.text(obj, "Arn", &owner).unwrap_or_default();
-        self.check_arn(obj, &arn, "user", &path, &name);
+        let arn = self.text(obj, "Arn", &owner);
+        if let Some(arn) = &arn {
+            self.check_arn(obj, arn, "user", &path, &name);
+        }
+        let arn = arn.unwrap_or_default();
         let id = self.id(obj, "UserId", &owner);
         let mut groups = Vec::new();
         for (g, span) in self.strings(obj, "GroupList") {
@@ -440,8 +443,11 @@ impl Reader<'_> {
         };
         let owner = format!("group `{name}`");
         let path = self.path(obj);
-        let arn = self.text(obj, "Arn", &owner).unwrap_or_default();
-        self.check_arn(obj, &arn, "group", &path, &name);
+        let arn = self.text(obj, "Arn", &owner);
+        if let Some(arn) = &arn {
+            self.check_arn(obj, arn, "group", &path, &name);
+        }
+        let arn = arn.unwrap_or_default();
         let id = self.id(obj, "GroupId", &owner);
         let inline_policies = self.inline_policies(obj, "GroupPolicyList", &owner);
         let attached_policies = self.attached(obj, &owner);
@@ -472,8 +478,11 @@ impl Reader<'_> {
         };
         let owner = format!("role `{name}`");
         let path = self.path(obj);
-        let arn = self.text(obj, "Arn", &owner).unwrap_or_default();
-        self.check_arn(obj, &arn, "role", &path, &name);
+        let arn = self.text(obj, "Arn", &owner);
+        if let Some(arn) = &arn {
+            self.check_arn(obj, arn, "role", &path, &name);
+        }
+        let arn = arn.unwrap_or_default();
         let id = self.id(obj, "RoleId", &owner);
         let trust = match member(obj, "AssumeRolePolicyDocument") {
             None => {
@@ -629,5 +638,85 @@ impl Reader<'_> {
                 },
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iam_policy::json::{parse, Limits};
+    use std::path::PathBuf;
+
+    fn read(text: &str) -> (AuthzAccount, Vec<LoadError>) {
+        let ctx = FileCtx::new(PathBuf::from("a.json"), text.to_string());
+        let doc = parse(&ctx.text, &Limits::default()).unwrap();
+        let mut errors = Vec::new();
+        let mut warnings = Vec::new();
+        let out = read_account(
+            &ctx,
+            &doc.root,
+            "111122223333",
+            false,
+            &mut errors,
+            &mut warnings,
+        );
+        (out, errors)
+    }
+
+    #[test]
+    fn truncated_export_and_unknown_members_are_refused() {
+        let (_, errors) = read(r#"{"IsTruncated": true, "Marker": "x", "Users": []}"#);
+        let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(errors.len(), 2, "{messages:?}");
+        assert!(messages[0].contains("unknown member `Users`"));
+        assert_eq!((errors[0].line, errors[0].col), (1, 38));
+        assert!(messages[1].contains("truncated"));
+    }
+
+    #[test]
+    fn missing_arn_is_reported_once() {
+        let (out, errors) =
+            read(r#"{"UserDetailList": [{"UserName": "a", "UserId": "AIDA1", "Path": "/"}]}"#);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("user `a` is missing `Arn`"));
+        assert_eq!(out.users.len(), 1);
+    }
+
+    #[test]
+    fn plain_json_string_policy_is_accepted_like_an_encoded_one() {
+        let plain = r#"{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:*\", \"Resource\": \"*\"}]}"#;
+        let text = format!(
+            r#"{{"GroupDetailList": [{{"GroupName": "g", "GroupId": "AGPA1", "Path": "/",
+                "Arn": "arn:aws:iam::111122223333:group/g",
+                "GroupPolicyList": [{{"PolicyName": "p", "PolicyDocument": "{plain}"}}]}}]}}"#
+        );
+        let (out, errors) = read(&text);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(out.groups[0].inline_policies[0]
+            .text
+            .starts_with("{\"Version\""));
+    }
+
+    #[test]
+    fn entries_that_are_not_objects_are_errors() {
+        let (_, errors) = read(r#"{"RoleDetailList": [1, "x"], "Policies": {}}"#);
+        let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "`Policies` must be an array",
+                "each entry of `RoleDetailList` must be an object",
+                "each entry of `RoleDetailList` must be an object",
+            ]
+        );
+    }
+
+    #[test]
+    fn iam_arns_are_split_into_account_and_resource() {
+        let a = iam_arn("arn:aws:iam::111122223333:user/x/y").unwrap();
+        assert_eq!((a.account, a.resource), ("111122223333", "user/x/y"));
+        assert!(iam_arn("arn:aws:s3:::b").is_none());
+        assert!(iam_arn("arn:foo:iam::1:user/x").is_none());
+        assert!(iam_arn("arn:aws:iam:us-east-1:111122223333:user/x").is_none());
     }
 }

@@ -32,7 +32,7 @@ pub(super) struct FileCtx {
 }
 
 impl FileCtx {
-    fn new(path: PathBuf, text: String) -> FileCtx {
+    pub(super) fn new(path: PathBuf, text: String) -> FileCtx {
         let index = LineIndex::new(&text);
         FileCtx { path, text, index }
     }
