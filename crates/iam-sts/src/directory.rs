@@ -479,15 +479,6 @@ impl Account {
     }
 }
 
-/// Whether an organization policy is a service or a resource control policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OrgPolicyKind {
-    /// Service control policy (principal side).
-    Scp,
-    /// Resource control policy (resource side).
-    Rcp,
-}
-
 /// A node of the organization tree: the root or an organizational unit.
 #[derive(Debug, Clone)]
 pub struct OrgUnit {
