@@ -6,3 +6,4 @@
 //! It does no HTTP and never reaches into engine internals.
 
 pub mod totp;
+pub mod webidentity;

@@ -1,6 +1,11 @@
 //! TOTP verification against the RFC 6238 Appendix B vectors (SHA-1) and the six-digit
 //! `TokenCode` rules of the STS spec.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "fixture helpers outside #[test] fns must fail loudly on broken fixtures"
+)]
+
 use chrono::{DateTime, Utc};
 use iam_sts::totp::{
     check_token_code_format, hotp, time_step, totp_at, verify_token_code, verify_totp, TotpError,
