@@ -5,5 +5,7 @@
 //! computes each credential's effective permissions with `iam-policy`'s public API.
 //! It does no HTTP and never reaches into engine internals.
 
+#[cfg(feature = "saml")]
+pub mod saml;
 pub mod totp;
 pub mod webidentity;
