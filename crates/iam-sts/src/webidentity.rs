@@ -53,6 +53,11 @@ pub const WELL_KNOWN_PROVIDERS: [&str; 4] = [
     "www.amazon.com",
 ];
 
+/// The claim carrying session tags (sts-api.md §6.1).
+pub const TAGS_CLAIM: &str = "https://aws.amazon.com/tags";
+/// The claim carrying the source identity (sts-api.md §6.1, §7.3).
+pub const SOURCE_IDENTITY_CLAIM: &str = "https://aws.amazon.com/source_identity";
+
 const GOOGLE: &str = "accounts.google.com";
 const COGNITO: &str = "cognito-identity.amazonaws.com";
 
@@ -467,6 +472,13 @@ pub struct VerifiedWebIdentity {
     pub expires_at: i64,
     /// The `iat` claim, if present.
     pub issued_at: Option<i64>,
+    /// Session tags from the claim `https://aws.amazon.com/tags` `principal_tags`, as
+    /// (key, value) sorted by key (each tag carries exactly one value).
+    pub principal_tags: Vec<(String, String)>,
+    /// `transitive_tag_keys` of the claim `https://aws.amazon.com/tags`.
+    pub transitive_tag_keys: Vec<String>,
+    /// The claim `https://aws.amazon.com/source_identity`, if present.
+    pub source_identity: Option<String>,
     /// Every claim of the token.
     pub claims: Map<String, Value>,
 }
@@ -858,6 +870,8 @@ fn verified_identity(
     }
 
     let amr = string_list_claim(&claims, "amr")?.unwrap_or_default();
+    let (principal_tags, transitive_tag_keys) = session_tag_claims(&claims)?;
+    let source_identity = optional_string_claim(&claims, SOURCE_IDENTITY_CLAIM)?;
     let email = claims
         .get("email")
         .and_then(Value::as_str)
@@ -878,6 +892,66 @@ fn verified_identity(
         email,
         expires_at: exp,
         issued_at,
+        principal_tags,
+        transitive_tag_keys,
+        source_identity,
         claims,
     })
+}
+
+/// Session tags of the claim `https://aws.amazon.com/tags`:
+/// `{"principal_tags": {"<Key>": ["<value>"]}, "transitive_tag_keys": ["<Key>", ...]}`.
+/// Each tag must carry exactly one string value (multi-valued session tags are not supported,
+/// sts-api.md §7.2). Tag key and value rules are checked later with the request's own tags.
+#[expect(
+    clippy::type_complexity,
+    reason = "a private helper returning the two lists it parses"
+)]
+fn session_tag_claims(
+    claims: &Map<String, Value>,
+) -> Result<(Vec<(String, String)>, Vec<String>), WebIdentityError> {
+    let bad = |what: &str| {
+        invalid(
+            TokenFault::ClaimFormat,
+            format!("the `{TAGS_CLAIM}` claim {what}"),
+        )
+    };
+    let Some(tags) = claims.get(TAGS_CLAIM) else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let tags = tags.as_object().ok_or_else(|| bad("is not an object"))?;
+    let mut principal_tags = Vec::new();
+    if let Some(pt) = tags.get("principal_tags") {
+        let pt = pt
+            .as_object()
+            .ok_or_else(|| bad("has a `principal_tags` that is not an object"))?;
+        for (key, value) in pt {
+            let value = match value {
+                Value::Array(items) => match items.as_slice() {
+                    [Value::String(v)] => v.clone(),
+                    _ => {
+                        return Err(bad(&format!(
+                            "gives tag `{key}` other than exactly one string value"
+                        )))
+                    }
+                },
+                _ => {
+                    return Err(bad(&format!(
+                        "gives tag `{key}` a value that is not an array"
+                    )))
+                }
+            };
+            principal_tags.push((key.clone(), value));
+        }
+    }
+    let transitive = match tags.get("transitive_tag_keys") {
+        None => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| bad("has a `transitive_tag_keys` entry that is not a string"))?,
+        Some(_) => return Err(bad("has a `transitive_tag_keys` that is not an array")),
+    };
+    Ok((principal_tags, transitive))
 }

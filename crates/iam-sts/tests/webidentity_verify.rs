@@ -714,3 +714,59 @@ fn no_providers_means_no_provider_found() {
     let e = verify_web_identity_token(&rs256(&claims()), &[], now()).unwrap_err();
     assert_eq!(e.fault, TokenFault::Issuer);
 }
+
+#[test]
+fn session_tags_and_source_identity_come_from_the_aws_claims() {
+    let c = with(
+        with(
+            claims(),
+            "https://aws.amazon.com/tags",
+            json!({
+                "principal_tags": {"Project": ["blue"], "CostCenter": ["42"]},
+                "transitive_tag_keys": ["Project"]
+            }),
+        ),
+        "https://aws.amazon.com/source_identity",
+        json!("jane"),
+    );
+    let v = verify(&rs256(&c)).unwrap();
+    assert_eq!(
+        v.principal_tags,
+        vec![
+            ("CostCenter".to_owned(), "42".to_owned()),
+            ("Project".to_owned(), "blue".to_owned())
+        ]
+    );
+    assert_eq!(v.transitive_tag_keys, vec!["Project"]);
+    assert_eq!(v.source_identity.as_deref(), Some("jane"));
+    let plain = verify(&rs256(&claims())).unwrap();
+    assert!(plain.principal_tags.is_empty() && plain.source_identity.is_none());
+}
+
+#[test]
+fn malformed_session_tag_claims_are_refused() {
+    for tags in [
+        json!("Project=blue"),
+        json!({"principal_tags": ["Project"]}),
+        json!({"principal_tags": {"Project": "blue"}}),
+        json!({"principal_tags": {"Project": ["blue", "green"]}}),
+        json!({"principal_tags": {"Project": []}}),
+        json!({"principal_tags": {"Project": [1]}}),
+        json!({"transitive_tag_keys": "Project"}),
+        json!({"transitive_tag_keys": [1]}),
+    ] {
+        let e = fault(&rs256(&with(
+            claims(),
+            "https://aws.amazon.com/tags",
+            tags.clone(),
+        )));
+        assert_eq!(e.fault, TokenFault::ClaimFormat, "{tags}");
+        assert_eq!(e.code(), "InvalidIdentityToken");
+    }
+    let e = fault(&rs256(&with(
+        claims(),
+        "https://aws.amazon.com/source_identity",
+        json!(["jane"]),
+    )));
+    assert_eq!(e.fault, TokenFault::ClaimFormat);
+}
