@@ -278,7 +278,7 @@ pub struct VerifiedSamlAssertion {
     pub provider_arn: String,
     /// The `RoleSessionName` attribute.
     pub role_session_name: String,
-    /// The `SessionDuration` attribute, if present (900–43200).
+    /// The `SessionDuration` attribute if it holds one value of 900–43200 (console sessions only).
     pub session_duration: Option<i64>,
     /// `SessionNotOnOrAfter` of the authentication statement, if present.
     pub session_not_on_or_after: Option<DateTime<Utc>>,
@@ -367,7 +367,7 @@ pub fn is_aws_signin_endpoint(url: &str) -> bool {
 /// content; `Response` status; assertion `Issuer`; exactly one bearer `SubjectConfirmation`
 /// with `NotOnOrAfter` in the future and an AWS sign-in `Recipient`; `Conditions` time window
 /// and audience; `NameID`; the `Role` attribute listing `role_arn` with the provider ARN;
-/// `RoleSessionName` (2–64 of `[\w+=,.@-]`); `SessionDuration` (900–43200) if present.
+/// `RoleSessionName` (2–64 of `[\w+=,.@-]`).
 pub fn verify_saml_assertion(
     saml_assertion: &str,
     provider: &SamlProvider,
@@ -552,7 +552,9 @@ fn check_assertion(
             "the subject confirmation has no `NotOnOrAfter`",
         )
     })?;
-    let latest_start = now + Duration::seconds(CLOCK_SKEW_SECONDS);
+    let latest_start = now
+        .checked_add_signed(Duration::seconds(CLOCK_SKEW_SECONDS))
+        .unwrap_or(now);
     let expired = |t: DateTime<Utc>| {
         fail(
             SamlFault::Expired,
@@ -650,25 +652,16 @@ fn check_assertion(
         }
     };
 
-    let duration_attr = format!("{ATTR_PREFIX}SessionDuration");
-    let session_duration = match attribute_values(assertion, &duration_attr).as_deref() {
-        None => None,
-        Some([value]) => match value.parse::<i64>() {
-            Ok(d) if (900..=43_200).contains(&d) => Some(d),
-            _ => {
-                return Err(fail(
-                    SamlFault::Attribute,
-                    format!("the `{duration_attr}` attribute `{value}` is not 900 to 43200"),
-                ))
-            }
-        },
-        Some(_) => {
-            return Err(fail(
-                SamlFault::Attribute,
-                format!("the `{duration_attr}` attribute must hold one value"),
-            ))
-        }
-    };
+    // SessionDuration applies to console sessions only (sts-api.md §6.2); the API call does not
+    // depend on it, so a value outside 900–43200 or several values are ignored, not refused.
+    let session_duration =
+        match attribute_values(assertion, &format!("{ATTR_PREFIX}SessionDuration")).as_deref() {
+            Some([value]) => value
+                .parse::<i64>()
+                .ok()
+                .filter(|d| (900..=43_200).contains(d)),
+            _ => None,
+        };
 
     let source_identity = attribute_values(assertion, &format!("{ATTR_PREFIX}SourceIdentity"))
         .and_then(|v| v.first().map(|s| (*s).to_owned()));

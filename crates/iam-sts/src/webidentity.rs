@@ -23,6 +23,11 @@
 //! * Clock skew: `nbf` and `iat` may lie at most [`CLOCK_SKEW_SECONDS`] in the future; `exp` has
 //!   no leeway (AWS: the current time "must be before the expiration date/time").
 //! * Audience: accepted when any `aud` value, or else `azp`, is one of the provider's client ids.
+//!
+//! Error messages are project-style except three that copy AWS's wording because clients may
+//! match on them: "No OpenIDConnect provider found in your account for …" and "Token expired:
+//! current date/time … must be before the expiration date/time …" (both observed, sts-api.md
+//! §6.1) and "Incorrect token audience" (AWS's wording as commonly reported; not in the spec).
 
 use std::collections::BTreeSet;
 

@@ -554,3 +554,18 @@ fn metadata_without_a_certificate_or_entity_id_is_refused() {
     assert_eq!(p.entity_id(), ENTITY);
     assert_eq!(p.arn(), PROVIDER);
 }
+
+#[test]
+fn an_invalid_session_duration_is_ignored_not_refused() {
+    for value in ["899", "43201", "soon"] {
+        let spec = Spec {
+            extra_attributes: attribute(
+                "https://aws.amazon.com/SAML/Attributes/SessionDuration",
+                &[value.to_owned()],
+            ),
+            ..Spec::default()
+        };
+        let v = verify(&signed_response(&spec)).unwrap();
+        assert_eq!(v.session_duration, None, "{value}");
+    }
+}
