@@ -6,3 +6,7 @@
 //! It does no HTTP and never reaches into engine internals.
 
 pub mod directory;
+#[cfg(feature = "saml")]
+pub mod saml;
+pub mod totp;
+pub mod webidentity;
