@@ -4,3 +4,10 @@
 //! record (no per-session server state), verifies Signature Version 4 requests, and
 //! computes each credential's effective permissions with `iam-policy`'s public API.
 //! It does no HTTP and never reaches into engine internals.
+
+pub mod clock;
+pub mod credentials;
+#[doc(hidden)]
+pub mod fuzzing;
+pub mod keyring;
+pub mod token;
