@@ -20,18 +20,20 @@
 //! numbers are LEB128 varints, times are zig-zag varints of Unix seconds (sub-second parts are
 //! dropped), strings are `len ‖ UTF-8 bytes`, optional strings `0` (absent) or `len + 1 ‖ bytes`,
 //! lists `count ‖ items`. Transitive tag keys that equal a session tag's key are stored as
-//! that tag's index. Field order: kind, account, principal ARN, role (flag, ARN, id, name),
-//! user ARN, user id, session name, source identity, federated provider, tags, transitive tag
+//! that tag's index. Field order: kind, account, role (flag, ARN, id, name), user ARN, user id,
+//! session name, principal ARN (absent when it is the ARN AWS derives from the fields before
+//! it: assumed-role, federated-user or the user's own ARN), source identity, federated provider, tags, transitive tag
 //! keys, inline policy, policy ARNs, MFA (flags, auth time), issue time, expiry, chain depth,
 //! access key id, secret access key. Trailing bytes are an error.
 //!
 //! # Size
 //!
 //! A session token is `4 * ceil((33 + record) / 3)` characters. A role session without session
-//! policies or tags is about 350 characters; every tag adds about `4/3 * (key + value + 2)`.
+//! policies or tags is 250–350 characters (depending on name lengths); every tag adds about
+//! `4/3 * (key + value + 2)` characters, a transitive key that names a tag one or two more.
 //! AWS's 4,096-character budget therefore holds 50 tags only while keys and values stay short
-//! (about 2,700 bytes of tag text in total); 50 tags at the maximum lengths (128 + 256
-//! characters) give a token of about 26,000 characters. [`sealed_token_len`] tells the issuer
+//! (about 2,500 bytes of tag text in total); 50 tags at the maximum lengths (128 + 256
+//! characters) give a token of about 26,400 characters. [`sealed_token_len`] tells the issuer
 //! the exact length before sealing so it can enforce its own packed-size limit.
 
 use std::fmt;
@@ -394,6 +396,48 @@ fn unzigzag(v: u64) -> i64 {
     ((v >> 1) as i64) ^ -((v & 1) as i64)
 }
 
+/// The principal ARN AWS gives a session of this shape: the assumed-role ARN of a role session
+/// (partition taken from the role ARN, path dropped), the federated-user ARN of a federated
+/// session (partition from the user ARN), the user's own ARN for a GetSessionToken session.
+fn derive_principal(
+    kind: SessionKind,
+    account: &str,
+    role: Option<&RoleInfo>,
+    user_arn: Option<&String>,
+    session_name: Option<&String>,
+) -> Option<String> {
+    let partition = |arn: &str| arn.split(':').nth(1).map(str::to_owned);
+    match kind {
+        SessionKind::AssumedRole => {
+            let role = role?;
+            Some(format!(
+                "arn:{}:sts::{account}:assumed-role/{}/{}",
+                partition(&role.arn)?,
+                role.name,
+                session_name?
+            ))
+        }
+        SessionKind::FederatedUser => Some(format!(
+            "arn:{}:sts::{account}:federated-user/{}",
+            partition(user_arn?)?,
+            session_name?
+        )),
+        SessionKind::SessionToken => user_arn.cloned(),
+    }
+}
+
+/// Whether the principal ARN is the derived one, so the token can leave it out.
+fn principal_is_derived(r: &SessionRecord) -> bool {
+    derive_principal(
+        r.kind,
+        &r.account,
+        r.role.as_ref(),
+        r.user_arn.as_ref(),
+        r.session_name.as_ref(),
+    )
+    .is_some_and(|derived| derived == r.principal_arn)
+}
+
 /// How each transitive key is stored: the index of the tag with that key, or the key itself.
 fn transitive_ref(record: &SessionRecord, key: &str) -> Option<usize> {
     record.tags.iter().position(|t| t.key == key)
@@ -402,7 +446,11 @@ fn transitive_ref(record: &SessionRecord, key: &str) -> Option<usize> {
 fn encoded_len(r: &SessionRecord) -> usize {
     let mut n: usize = 1;
     n = n.saturating_add(str_len(&r.account));
-    n = n.saturating_add(str_len(&r.principal_arn));
+    n = n.saturating_add(if principal_is_derived(r) {
+        1
+    } else {
+        opt_len(Some(&r.principal_arn))
+    });
     n = n.saturating_add(1);
     if let Some(role) = &r.role {
         n = n
@@ -476,7 +524,6 @@ fn put_opt(out: &mut Vec<u8>, s: Option<&String>) {
 fn encode_record(r: &SessionRecord, out: &mut Vec<u8>) {
     out.push(r.kind.to_byte());
     put_str(out, &r.account);
-    put_str(out, &r.principal_arn);
     match &r.role {
         None => out.push(0),
         Some(role) => {
@@ -489,6 +536,11 @@ fn encode_record(r: &SessionRecord, out: &mut Vec<u8>) {
     put_opt(out, r.user_arn.as_ref());
     put_opt(out, r.user_id.as_ref());
     put_opt(out, r.session_name.as_ref());
+    if principal_is_derived(r) {
+        out.push(0);
+    } else {
+        put_opt(out, Some(&r.principal_arn));
+    }
     put_opt(out, r.source_identity.as_ref());
     put_opt(out, r.federated_provider.as_ref());
     put_varint(out, r.tags.len() as u64);
@@ -595,7 +647,6 @@ fn decode_record(bytes: &[u8]) -> Option<SessionRecord> {
     let mut r = Reader { rest: bytes };
     let kind = SessionKind::from_byte(r.byte()?)?;
     let account = r.string()?;
-    let principal_arn = r.string()?;
     let role = match r.byte()? {
         0 => None,
         1 => Some(RoleInfo {
@@ -608,6 +659,16 @@ fn decode_record(bytes: &[u8]) -> Option<SessionRecord> {
     let user_arn = r.opt()?;
     let user_id = r.opt()?;
     let session_name = r.opt()?;
+    let principal_arn = match r.opt()? {
+        Some(literal) => literal,
+        None => derive_principal(
+            kind,
+            &account,
+            role.as_ref(),
+            user_arn.as_ref(),
+            session_name.as_ref(),
+        )?,
+    };
     let source_identity = r.opt()?;
     let federated_provider = r.opt()?;
     let tag_count = r.count()?;
@@ -821,6 +882,39 @@ mod tests {
             let mut opened = open(&token, &ring, t0()).unwrap();
             opened.key_id = 0;
             assert_eq!(opened, record);
+        }
+    }
+
+    #[test]
+    fn a_derivable_principal_arn_is_left_out_and_restored() {
+        let (ring, rng) = ring();
+        let mut cn = role_record();
+        cn.role.as_mut().unwrap().arn = "arn:aws-cn:iam::123456789012:role/ops/Deploy".into();
+        cn.principal_arn = "arn:aws-cn:sts::123456789012:assumed-role/Deploy/ci-run-42".into();
+        let mut fed = role_record();
+        fed.kind = SessionKind::FederatedUser;
+        fed.role = None;
+        fed.user_arn = Some("arn:aws:iam::123456789012:user/broker".into());
+        fed.principal_arn = "arn:aws:sts::123456789012:federated-user/ci-run-42".into();
+        let mut gst = fed.clone();
+        gst.kind = SessionKind::SessionToken;
+        gst.principal_arn = "arn:aws:iam::123456789012:user/broker".into();
+        for record in [role_record(), cn, fed, gst] {
+            let mut literal = record.clone();
+            literal.principal_arn.push('x');
+            let saved = sealed_token_len(&literal) - sealed_token_len(&record);
+            assert!(
+                saved >= record.principal_arn.len(),
+                "{}",
+                record.principal_arn
+            );
+            for r in [record, literal] {
+                let token = seal(&r, &ring, t0(), &rng).unwrap();
+                assert_eq!(
+                    open(&token, &ring, t0()).unwrap().principal_arn,
+                    r.principal_arn
+                );
+            }
         }
     }
 
