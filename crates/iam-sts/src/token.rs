@@ -24,7 +24,8 @@
 //! session name, principal ARN (absent when it is the ARN AWS derives from the fields before
 //! it: assumed-role, federated-user or the user's own ARN), source identity, federated provider, tags, transitive tag
 //! keys, inline policy, policy ARNs, MFA (flags, auth time), issue time, expiry, chain depth,
-//! access key id, secret access key. Trailing bytes are an error.
+//! access key id, secret access key, padding (`count ‖ count zero bytes`, for
+//! `MinimumSessionTokenSize`). Trailing bytes are an error.
 //!
 //! # Size
 //!
@@ -236,9 +237,33 @@ pub fn seal(
     now: DateTime<Utc>,
     rng: &dyn Random,
 ) -> Result<String, SealError> {
+    seal_padded(record, ring, now, rng, 0)
+}
+
+/// [`seal`], padding the token to at least `min_chars` characters (the `MinimumSessionTokenSize`
+/// request parameter, 0–4,096; values above [`MAX_TOKEN_CHARS`] are treated as that). The
+/// padding is zero bytes inside the sealed plaintext, so it is authenticated like the rest.
+///
+/// # Errors
+/// As [`seal`].
+pub fn seal_padded(
+    record: &SessionRecord,
+    ring: &KeyRing,
+    now: DateTime<Utc>,
+    rng: &dyn Random,
+    min_chars: usize,
+) -> Result<String, SealError> {
     validate(record).map_err(SealError::InvalidRecord)?;
-    let mut plaintext = Vec::with_capacity(encoded_len(record));
+    let base = encoded_len(record);
+    let target = min_chars.min(MAX_TOKEN_CHARS);
+    let mut padding: usize = 0;
+    while token_chars(base.saturating_add(padded_extra(padding))) < target {
+        padding = padding.saturating_add(1);
+    }
+    let mut plaintext = Vec::with_capacity(base.saturating_add(padded_extra(padding)));
     encode_record(record, &mut plaintext);
+    put_varint(&mut plaintext, padding as u64);
+    plaintext.resize(plaintext.len().saturating_add(padding), 0);
     let sealed = ring.seal(now, plaintext, |key_id| header_ad(key_id).to_vec(), rng)?;
     let mut raw = Vec::with_capacity(HEADER_LEN.saturating_add(sealed.ciphertext.len()));
     raw.extend_from_slice(&header_ad(sealed.key_id));
@@ -249,10 +274,21 @@ pub fn seal(
 
 /// The exact length in characters of the token [`seal`] would produce for `record`.
 pub fn sealed_token_len(record: &SessionRecord) -> usize {
-    let raw = HEADER_LEN
-        .saturating_add(encoded_len(record))
-        .saturating_add(TAG_LEN);
-    raw.div_ceil(3).saturating_mul(4)
+    token_chars(encoded_len(record).saturating_add(padded_extra(0)))
+}
+
+/// Characters of a token whose plaintext is `plaintext_len` bytes.
+fn token_chars(plaintext_len: usize) -> usize {
+    HEADER_LEN
+        .saturating_add(plaintext_len)
+        .saturating_add(TAG_LEN)
+        .div_ceil(3)
+        .saturating_mul(4)
+}
+
+/// Bytes the padding field takes for `padding` zero bytes: its length varint and the bytes.
+fn padded_extra(padding: usize) -> usize {
+    varint_len(padding as u64).saturating_add(padding)
 }
 
 /// Opens a presented token: checks its version, key, authenticity and expiry (`now` must be
@@ -720,7 +756,8 @@ fn decode_record(bytes: &[u8]) -> Option<SessionRecord> {
     let chain_depth = r.byte()?;
     let access_key_id = r.string()?;
     let secret_access_key = SecretString::new(r.string()?);
-    if !r.rest.is_empty() {
+    let padding = r.len()?;
+    if !r.bytes(padding)?.iter().all(|b| *b == 0) || !r.rest.is_empty() {
         return None;
     }
     let record = SessionRecord {
@@ -772,8 +809,9 @@ pub mod internals {
 
     /// Encodes a record plaintext exactly as [`seal`](super::seal) would before sealing.
     pub fn encode(record: &SessionRecord) -> Vec<u8> {
-        let mut out = Vec::with_capacity(encoded_len(record));
+        let mut out = Vec::with_capacity(encoded_len(record).saturating_add(1));
         encode_record(record, &mut out);
+        put_varint(&mut out, 0);
         out
     }
 
@@ -916,6 +954,42 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_padded_token_reaches_the_minimum_size_and_opens_to_the_same_record() {
+        let (ring, rng) = ring();
+        let record = role_record();
+        let plain = sealed_token_len(&record);
+        for min in [
+            0,
+            1,
+            plain,
+            plain + 1,
+            plain + 2,
+            plain + 3,
+            plain + 4,
+            1000,
+            4096,
+        ] {
+            let token = seal_padded(&record, &ring, t0(), &rng, min).unwrap();
+            assert!(token.len() >= min, "{min}: {}", token.len());
+            assert!(token.len() < min.max(plain) + 8, "{min}: {}", token.len());
+            let mut opened = open(&token, &ring, t0()).unwrap();
+            opened.key_id = 0;
+            assert_eq!(opened, record);
+        }
+    }
+
+    #[test]
+    fn nonzero_padding_is_refused() {
+        let mut bytes = internals::encode(&role_record());
+        bytes.pop();
+        bytes.extend_from_slice(&[2, 0, 1]);
+        assert!(internals::decode(&bytes).is_none());
+        bytes.pop();
+        bytes.push(0);
+        assert!(internals::decode(&bytes).is_some());
     }
 
     #[test]
