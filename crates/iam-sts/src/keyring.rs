@@ -7,8 +7,9 @@
 //! Never: shows key material in `Debug` or error messages, writes a key file readable by
 //! group or other, or loads one that is.
 //!
-//! Rotation rule: [`KeyRing::rotate`] adds a key, which from then on seals every new token;
-//! older keys keep opening the tokens they sealed. A superseded key sealed its last token
+//! Rotation rule: [`KeyRing::rotate`] adds a key, which from its creation time on seals every
+//! new token (a creation time in the future stages it, so replicas sharing the ring file can
+//! all load it before it seals anything); older keys keep opening the tokens they sealed. A superseded key sealed its last token
 //! when its successor was created, so it may be dropped once every such token has expired:
 //! at `created_at(successor) + MAX_SESSION_DURATION` (36 h, the longest session any
 //! operation issues: GetSessionToken and GetFederationToken; role sessions last at most
@@ -166,7 +167,10 @@ impl KeyRing {
         Ok(ring)
     }
 
-    /// Adds a fresh key created at `now`; it seals every token from now on. Returns its id.
+    /// Adds a fresh key created at `now`; it seals every token from `now` on. Returns its id.
+    ///
+    /// A `now` in the future stages the key: it opens tokens at once but seals only from that
+    /// time, so every replica can load it before any replica seals with it.
     ///
     /// # Errors
     /// [`KeyRingError::Random`] when the random source fails; [`KeyRingError::IdsExhausted`]
@@ -243,13 +247,17 @@ impl KeyRing {
         self.keys.iter().map(|k| k.info)
     }
 
-    /// The id of the key that seals at `now`: the newest key not retired at `now`.
+    /// The id of the key that seals at `now`: the newest key created at or before `now` and not
+    /// retired at `now`.
     pub fn sealing_key_id(&self, now: DateTime<Utc>) -> Option<u32> {
         self.sealing_key(now).map(|k| k.info.id)
     }
 
     fn sealing_key(&self, now: DateTime<Utc>) -> Option<&RingKey> {
-        self.keys.iter().rev().find(|k| !k.is_retired_at(now))
+        self.keys
+            .iter()
+            .rev()
+            .find(|k| k.info.created_at <= now && !k.is_retired_at(now))
     }
 
     /// Seals `plaintext` with the newest active key and a fresh random nonce. `associated`
@@ -533,6 +541,17 @@ mod tests {
         assert_ne!(old.key_id, new.key_id);
         assert_eq!(open(&ring, t(2), &old).unwrap(), b"old");
         assert_eq!(open(&ring, t(2), &new).unwrap(), b"new");
+    }
+
+    #[test]
+    fn a_staged_key_opens_at_once_but_seals_only_from_its_creation_time() {
+        let rng = SeededRandom::new(7);
+        let mut ring = KeyRing::generate(t(0), &rng).unwrap();
+        let staged = ring.rotate(t(2), &rng).unwrap();
+        assert_eq!(ring.sealing_key_id(t(1)), Some(1));
+        assert_eq!(ring.sealing_key_id(t(2)), Some(staged));
+        let from_staged = seal(&ring, t(2), b"x", &rng);
+        assert_eq!(open(&ring, t(1), &from_staged).unwrap(), b"x");
     }
 
     #[test]
