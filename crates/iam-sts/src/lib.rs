@@ -7,6 +7,7 @@
 
 pub mod clock;
 pub mod credentials;
+pub mod directory;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod keyring;
