@@ -5,8 +5,14 @@
 //! computes each credential's effective permissions with `iam-policy`'s public API.
 //! It does no HTTP and never reaches into engine internals.
 
+pub mod clock;
+pub mod credentials;
 pub mod directory;
 #[cfg(feature = "saml")]
 pub mod saml;
 pub mod totp;
 pub mod webidentity;
+#[doc(hidden)]
+pub mod fuzzing;
+pub mod keyring;
+pub mod token;
