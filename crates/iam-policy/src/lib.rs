@@ -4,13 +4,21 @@
 //! compile → evaluate. This crate does no I/O, reads no clock and never prints.
 
 pub mod ast;
+pub mod compile;
 pub mod context;
 pub mod diag;
+pub mod eval;
 pub mod json;
+pub mod layers;
 pub mod parse;
+pub mod principal;
 mod source;
 pub mod vars;
 
 pub use diag::{Diagnostic, Severity};
 pub use parse::{PolicyType, UnknownPolicyType};
 pub use source::{LineCol, LineIndex, Source, Span};
+
+pub use compile::{CompileErrors, CompileOptions, PolicySet};
+pub use eval::{Decision, Evaluation, Explanation, Request, RequestBuilder};
+pub use layers::{EffectivePermissions, Layers};
