@@ -30,7 +30,8 @@ pub(crate) mod code {
 ///
 /// ```
 /// use iam_policy::CompileOptions;
-/// let opts = CompileOptions { label: Some("AdminAccess".into()), ..CompileOptions::default() };
+/// let opts = CompileOptions::default().with_label("AdminAccess");
+/// assert_eq!(opts.label.as_deref(), Some("AdminAccess"));
 /// assert!(!opts.star_crosses_colon);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -42,6 +43,20 @@ pub struct CompileOptions {
     /// The literal reading of the current Resource page: a `*` ending an ARN component
     /// may also consume the following colons (policy-language.md §7.2). Off by default.
     pub star_crosses_colon: bool,
+}
+
+impl CompileOptions {
+    /// The same options with `label` as the policy's name in explanations.
+    pub fn with_label(mut self, label: impl Into<String>) -> CompileOptions {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// The same options with the `*`-crosses-colon reading of Resource switched on or off.
+    pub fn with_star_crosses_colon(mut self, yes: bool) -> CompileOptions {
+        self.star_crosses_colon = yes;
+        self
+    }
 }
 
 /// The policy could not be compiled; holds every diagnostic found.

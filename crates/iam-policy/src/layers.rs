@@ -89,6 +89,26 @@ pub struct EvalOptions {
     pub wildcard_grant_bypasses_boundary: bool,
 }
 
+impl EvalOptions {
+    /// Set [`EvalOptions::not_principal`].
+    pub fn with_not_principal(mut self, mode: NotPrincipalMode) -> EvalOptions {
+        self.not_principal = mode;
+        self
+    }
+
+    /// Set [`EvalOptions::session_policy_limits_session_grants`].
+    pub fn with_session_policy_limits_session_grants(mut self, yes: bool) -> EvalOptions {
+        self.session_policy_limits_session_grants = yes;
+        self
+    }
+
+    /// Set [`EvalOptions::wildcard_grant_bypasses_boundary`].
+    pub fn with_wildcard_grant_bypasses_boundary(mut self, yes: bool) -> EvalOptions {
+        self.wildcard_grant_bypasses_boundary = yes;
+        self
+    }
+}
+
 impl Default for EvalOptions {
     fn default() -> Self {
         EvalOptions {
@@ -454,32 +474,23 @@ fn first_allow<'p>(
     })
 }
 
-/// Every applying Deny of `sets`, pushed onto `eval` (at most its capacity).
-fn collect_denies<'p>(
+/// The first applying Deny of `sets`.
+fn first_deny<'p>(
     sets: &'p [Arc<PolicySet>],
     layer: Layer,
     level: Option<usize>,
     caller: &Caller<'_>,
-    eval: &mut Evaluation<'p>,
     rec: &mut Option<Recorder>,
-) {
-    for (policy, set) in sets.iter().enumerate() {
+) -> Option<DecidingStatement<'p>> {
+    sets.iter().enumerate().find_map(|(policy, set)| {
         let place = Place {
             layer,
             level,
             policy,
             set,
         };
-        for i in set.visit(Effect::Deny, caller.req.service(), rec.is_some()) {
-            let Some(stmt) = set.statement(i) else {
-                continue;
-            };
-            if applies(stmt, place, caller, rec).is_some() {
-                eval.decision = Decision::ExplicitDeny;
-                eval.push(place.deciding(stmt));
-            }
-        }
-    }
+        first(place, Effect::Deny, caller, rec).map(|(s, _)| place.deciding(s))
+    })
 }
 
 fn is_assume_role(action: &str) -> bool {
@@ -533,45 +544,35 @@ fn decide<'p>(layers: &'p Layers, req: &Request, rec: &mut Option<Recorder>) -> 
         chain: layers.options.not_principal == NotPrincipalMode::Chain,
     };
 
-    // 1. Explicit deny anywhere.
-    let mut eval = Evaluation::new(Decision::Allow);
-    for (level, sets) in scps.iter().enumerate() {
-        collect_denies(sets, Layer::Scp, Some(level), &caller, &mut eval, rec);
-    }
-    for (level, sets) in rcps.iter().enumerate() {
-        collect_denies(sets, Layer::Rcp, Some(level), &caller, &mut eval, rec);
-    }
-    if let Some((set, _)) = resource {
-        collect_denies(
-            std::slice::from_ref(set),
+    // 1. Explicit deny anywhere: the first Deny that applies decides.
+    let scp_levels = scps
+        .iter()
+        .enumerate()
+        .map(|(l, sets)| (sets.as_slice(), Layer::Scp, Some(l)));
+    let rcp_levels = rcps
+        .iter()
+        .enumerate()
+        .map(|(l, sets)| (sets.as_slice(), Layer::Rcp, Some(l)));
+    let others = [
+        (
+            resource.map_or(&[][..], |(set, _)| std::slice::from_ref(set)),
             Layer::Resource,
             None,
-            &caller,
-            &mut eval,
-            rec,
-        );
-    }
-    collect_denies(identity, Layer::Identity, None, &caller, &mut eval, rec);
-    if let Some(b) = boundary {
-        collect_denies(
-            std::slice::from_ref(b),
+        ),
+        (identity, Layer::Identity, None),
+        (
+            boundary.map_or(&[][..], std::slice::from_ref),
             Layer::Boundary,
             None,
-            &caller,
-            &mut eval,
-            rec,
-        );
-    }
-    collect_denies(
-        session.unwrap_or(&[]),
-        Layer::Session,
-        None,
-        &caller,
-        &mut eval,
-        rec,
-    );
-    if eval.decision == Decision::ExplicitDeny {
-        return eval;
+        ),
+        (session.unwrap_or(&[]), Layer::Session, None),
+    ];
+    for (sets, layer, level) in scp_levels.chain(rcp_levels).chain(others) {
+        if let Some(d) = first_deny(sets, layer, level, &caller, rec) {
+            let mut eval = Evaluation::new(Decision::ExplicitDeny);
+            eval.push(d);
+            return eval;
+        }
     }
 
     // 2, 3. Guardrails: every RCP level, then every SCP level, must allow.
@@ -631,10 +632,7 @@ fn decide<'p>(layers: &'p Layers, req: &Request, rec: &mut Option<Recorder>) -> 
             .find_map(|(_, s)| *s)
     };
     let allow_identity = |mut e: Evaluation<'p>, with_resource: u8| {
-        for d in [id_allow, bnd_allow.flatten(), ses_allow.flatten()]
-            .into_iter()
-            .flatten()
-        {
+        if let Some(d) = id_allow {
             e.push(d);
         }
         if let Some(r) = grant(with_resource) {
@@ -703,14 +701,7 @@ fn decide<'p>(layers: &'p Layers, req: &Request, rec: &mut Option<Recorder>) -> 
                 return allow_resource(direct_mask);
             }
             if via {
-                let mut e = allow_resource(limited_mask);
-                for d in [bnd_allow.flatten(), ses_allow.flatten()]
-                    .into_iter()
-                    .flatten()
-                {
-                    e.push(d);
-                }
-                return e;
+                return allow_resource(limited_mask);
             }
             if account_level && identity_path {
                 return allow_identity(Evaluation::new(Decision::Allow), class::ACCOUNT);
@@ -728,14 +719,7 @@ fn decide<'p>(layers: &'p Layers, req: &Request, rec: &mut Option<Recorder>) -> 
             return allow_resource(direct_mask);
         }
         if via {
-            let mut e = allow_resource(limited_mask);
-            for d in [bnd_allow.flatten(), ses_allow.flatten()]
-                .into_iter()
-                .flatten()
-            {
-                e.push(d);
-            }
-            return e;
+            return allow_resource(limited_mask);
         }
         return deny(identity_missing());
     }
