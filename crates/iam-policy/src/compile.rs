@@ -259,9 +259,9 @@ impl PolicySet {
     ///
     /// ```
     /// use iam_policy::{PolicySet, PolicyType, CompileOptions};
-    /// let set = PolicySet::from_json(r#"{"Version": "2012-10-17", "Statement": []}"#,
-    ///     PolicyType::Identity, &CompileOptions::default())?;
-    /// assert!(set.is_empty());
+    /// let set = PolicySet::from_json(r#"{"Version": "2012-10-17", "Statement": {"Effect": "Deny",
+    ///     "Action": "*", "Resource": "*"}}"#, PolicyType::Scp, &CompileOptions::default())?;
+    /// assert!(!set.is_empty());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn compile(

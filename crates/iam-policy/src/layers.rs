@@ -123,7 +123,8 @@ impl Default for EvalOptions {
 ///
 /// ```
 /// use iam_policy::{Layers, PolicySet, PolicyType, CompileOptions};
-/// let scp = PolicySet::from_json(r#"{"Version":"2012-10-17","Statement":[]}"#,
+/// let scp = PolicySet::from_json(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow",
+///     "Action":"*","Resource":"*"}}"#,
 ///     PolicyType::Scp, &CompileOptions::default())?;
 /// assert!(Layers::new().identity(scp).build().is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
