@@ -455,7 +455,6 @@ fn compile_statement(
             let short = short_arn_rule(policy_type);
             let arn_options = ArnOptions {
                 star_crosses_colon: options.star_crosses_colon,
-                ..ArnOptions::default()
             };
             Some(ResourceMatcher::List {
                 negated: r.negated,

@@ -4,12 +4,16 @@
 //! compile → evaluate. This crate does no I/O, reads no clock and never prints.
 
 pub mod ast;
+pub mod cases;
 pub mod compile;
 pub mod context;
 pub mod diag;
 pub mod eval;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod json;
 pub mod layers;
+pub mod manual;
 pub mod parse;
 pub mod principal;
 mod source;

@@ -192,9 +192,11 @@ impl RequestPrincipal {
                 p.kind = PrincipalKind::FederatedUser;
                 p.name = last_segment(r);
             }
-            _ => return Err(bad(format!(
+            _ => {
+                return Err(bad(format!(
                 "principal `{text}` is not a user, role, role-session, federated-user or root ARN"
-            ))),
+            )))
+            }
         }
         if p.name.is_empty() && p.kind != PrincipalKind::Root {
             return Err(bad(format!("principal `{text}` has an empty name")));

@@ -10,8 +10,10 @@ use iam_policy::{CompileOptions, Decision, Layers, PolicySet, PolicyType, Reques
 fn corpus_files() -> Vec<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../corpus/decisions");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
         .collect();
     files.sort();
@@ -66,7 +68,7 @@ fn every_corpus_case_gives_its_expected_decision_and_deciding_sids() {
 #[test]
 fn iam_rs_evaluation_cases_agree() {
     let Some(dir) = std::env::var_os("IAMCTL_DATA") else {
-        println!("skipped: IAMCTL_DATA not set");
+        eprintln!("skipped: IAMCTL_DATA not set");
         return;
     };
     let path = PathBuf::from(dir).join("real-world-policies/iam-rs-evaluation-cases.jsonl");
@@ -103,6 +105,6 @@ fn iam_rs_evaluation_cases_agree() {
         assert_eq!(got, want, "{}", v["path"]);
         agree += 1;
     }
-    println!("iam-rs evaluation cases: {agree}/{total} agree (no deliberate disagreements)");
+    eprintln!("iam-rs evaluation cases: {agree}/{total} agree (no deliberate disagreements)");
     assert_eq!(agree, total);
 }

@@ -58,7 +58,7 @@ fn evaluate_allocates_nothing_on_w1_w2_w3() {
     assert!(local.evaluate().is_allowed());
     assert_no_alloc("local", &local);
     let Some(w) = workloads() else {
-        println!(
+        eprintln!(
             "skipped: IAMCTL_DATA not set (and no IAMCTL_BENCH): workloads W1-W3 not measured"
         );
         return;

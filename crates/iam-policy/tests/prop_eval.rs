@@ -1,5 +1,10 @@
 //! Properties of evaluation: adding a Deny never turns a deny into an allow; adding a
 //! boundary or a session layer never widens; evaluation never panics.
+#![expect(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    reason = "test helpers index fixed tables and fail loudly on fixture errors"
+)]
 
 use std::sync::Arc;
 
