@@ -329,9 +329,34 @@ impl PolicySet {
         policy_type: PolicyType,
         options: &CompileOptions,
     ) -> Result<PolicySet, CompileErrors> {
-        let doc = crate::json::parse(text, &Limits::default())
-            .map_err(|d| CompileErrors::new(vec![d]))?;
-        let mut diags = Vec::new();
+        let doc = crate::json::parse(text, &Limits::default()).map_err(|e| {
+            use crate::json::JsonErrorKind as K;
+            let limit = matches!(
+                e.kind(),
+                K::DocumentTooLarge | K::TooDeep | K::StringTooLong | K::TooManyMembers
+            );
+            let code = if limit {
+                crate::parse::code::JSON_LIMIT
+            } else {
+                crate::parse::code::JSON_SYNTAX
+            };
+            CompileErrors::new(vec![Diagnostic::error(
+                code,
+                e.message().to_string(),
+                e.span(),
+            )])
+        })?;
+        let mut diags: Vec<Diagnostic> = doc
+            .duplicates
+            .iter()
+            .map(|d| {
+                Diagnostic::error(
+                    crate::parse::code::DUPLICATE_KEY,
+                    format!("duplicate key `{}`", d.key),
+                    d.duplicate,
+                )
+            })
+            .collect();
         let ast = crate::parse::document(&doc.root, &mut diags);
         if diags
             .iter()

@@ -3,9 +3,11 @@
 //! Pipeline: [`json`] (spanned reader) → [`parse`](mod@parse) → [`ast`] → validation →
 //! compile → evaluate. This crate does no I/O, reads no clock and never prints.
 
+pub mod arn;
 pub mod ast;
 pub mod cases;
 pub mod compile;
+pub mod condition;
 pub mod context;
 pub mod diag;
 pub mod eval;
@@ -15,6 +17,7 @@ pub mod json;
 pub mod layers;
 pub mod manual;
 pub mod parse;
+pub mod pattern;
 pub mod principal;
 mod source;
 pub mod vars;
