@@ -33,11 +33,23 @@ pub struct CaseError {
 
 impl CaseError {
     /// The case's `id`, when it could be read.
+    ///
+    /// ```
+    /// let err = iam_policy::cases::Case::parse(r#"{"id": 3}"#).unwrap_err();
+    /// assert_eq!(err.id(), Some(&serde_json::json!(3)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn id(&self) -> Option<&Value> {
         self.id.as_ref()
     }
 
     /// The result object for this error: `{"id", "decision": "Error", "message"}`.
+    ///
+    /// ```
+    /// let err = iam_policy::cases::Case::parse("[]").unwrap_err();
+    /// assert_eq!(err.to_json()["decision"], "Error");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_json(&self) -> Value {
         json!({
             "id": self.id.clone().unwrap_or(Value::Null),
@@ -160,6 +172,12 @@ fn context_value(id: &Option<Value>, key: &str, v: &Value) -> Result<ContextValu
 
 impl Case {
     /// Parse and compile one case line.
+    ///
+    /// ```
+    /// let case = iam_policy::cases::Case::parse(r#"{"id": "c1", "policies": {}, "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "s3:GetObject", "resource": "*"}, "expect": "ImplicitDeny", "deciding": []}"#)?;
+    /// assert_eq!(case.id(), &serde_json::json!("c1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn parse(line: &str) -> Result<Case, CaseError> {
         let value: Value = serde_json::from_str(line)
             .map_err(|e| err(&None, format!("case is not valid json: {e}")))?;
@@ -167,6 +185,13 @@ impl Case {
     }
 
     /// Compile a case given as a JSON value.
+    ///
+    /// ```
+    /// let v = serde_json::json!({"policies": {}, "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "s3:GetObject", "resource": "*"}});
+    /// let case = iam_policy::cases::Case::from_value(&v)?;
+    /// assert_eq!(case.expect(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_value(value: &Value) -> Result<Case, CaseError> {
         let Value::Object(top) = value else {
             return Err(err(&None, "case must be a json object"));
@@ -365,31 +390,67 @@ impl Case {
     }
 
     /// The case's `id` (JSON `null` when absent).
+    ///
+    /// ```
+    /// let case = iam_policy::cases::Case::parse(r#"{"id": "c1", "policies": {}, "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "s3:GetObject", "resource": "*"}, "expect": "ImplicitDeny", "deciding": []}"#)?;
+    /// assert_eq!(case.id(), "c1");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn id(&self) -> &Value {
         &self.id
     }
 
     /// The expected decision, if the case states one.
+    ///
+    /// ```
+    /// let case = iam_policy::cases::Case::parse(r#"{"id": "c1", "policies": {}, "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "s3:GetObject", "resource": "*"}, "expect": "ImplicitDeny", "deciding": []}"#)?;
+    /// assert_eq!(case.expect(), Some(iam_policy::Decision::ImplicitDeny));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn expect(&self) -> Option<Decision> {
         self.expect
     }
 
     /// The expected deciding Sids, if the case lists them.
+    ///
+    /// ```
+    /// let case = iam_policy::cases::Case::parse(r#"{"id": "c1", "policies": {}, "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "s3:GetObject", "resource": "*"}, "expect": "ImplicitDeny", "deciding": []}"#)?;
+    /// assert_eq!(case.expected_deciding(), Some(&[][..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn expected_deciding(&self) -> Option<&[String]> {
         self.deciding.as_deref()
     }
 
     /// The compiled layers.
+    ///
+    /// ```
+    /// let case = iam_policy::cases::Case::parse(r#"{"id": "c1", "policies": {}, "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "s3:GetObject", "resource": "*"}, "expect": "ImplicitDeny", "deciding": []}"#)?;
+    /// assert!(!case.permissions().evaluate(case.request()).is_allowed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn permissions(&self) -> &EffectivePermissions {
         &self.permissions
     }
 
     /// The built request.
+    ///
+    /// ```
+    /// let case = iam_policy::cases::Case::parse(r#"{"id": "c1", "policies": {}, "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "s3:GetObject", "resource": "*"}, "expect": "ImplicitDeny", "deciding": []}"#)?;
+    /// assert_eq!(case.request().action(), "s3:getobject");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn request(&self) -> &Request {
         &self.request
     }
 
     /// Evaluate the case (no allocation).
+    ///
+    /// ```
+    /// let case = iam_policy::cases::Case::parse(r#"{"id": "c1", "policies": {}, "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "s3:GetObject", "resource": "*"}, "expect": "ImplicitDeny", "deciding": []}"#)?;
+    /// assert_eq!(case.evaluate().decision(), iam_policy::Decision::ImplicitDeny);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn evaluate(&self) -> Evaluation<'_> {
         self.permissions.evaluate(&self.request)
     }
@@ -397,6 +458,12 @@ impl Case {
     /// Evaluate and render the result object: `id`, `decision`, `deciding` (layer,
     /// level for SCP/RCP, policy and statement index, Sid) and, for an implicit deny,
     /// `missing` (the layer that did not allow and why).
+    ///
+    /// ```
+    /// let case = iam_policy::cases::Case::parse(r#"{"id": "c1", "policies": {}, "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "s3:GetObject", "resource": "*"}, "expect": "ImplicitDeny", "deciding": []}"#)?;
+    /// assert_eq!(case.result()["missing"]["layer"], "identity");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn result(&self) -> Value {
         let eval = self.evaluate();
         let mut out = Map::new();
@@ -428,6 +495,12 @@ impl Case {
 
     /// Compare the evaluation with `expect` (and the `deciding` Sids, compared as a
     /// set); `None` when they agree or the case states no expectation.
+    ///
+    /// ```
+    /// let case = iam_policy::cases::Case::parse(r#"{"id": "c1", "policies": {}, "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": "s3:GetObject", "resource": "*"}, "expect": "ImplicitDeny", "deciding": []}"#)?;
+    /// assert_eq!(case.disagreement(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn disagreement(&self) -> Option<String> {
         let eval = self.evaluate();
         let expect = self.expect?;

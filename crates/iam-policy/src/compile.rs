@@ -47,12 +47,24 @@ pub struct CompileOptions {
 
 impl CompileOptions {
     /// The same options with `label` as the policy's name in explanations.
+    ///
+    /// ```
+    /// let o = iam_policy::CompileOptions::default().with_label("admin");
+    /// assert_eq!(o.label.as_deref(), Some("admin"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_label(mut self, label: impl Into<String>) -> CompileOptions {
         self.label = Some(label.into());
         self
     }
 
     /// The same options with the `*`-crosses-colon reading of Resource switched on or off.
+    ///
+    /// ```
+    /// let o = iam_policy::CompileOptions::default().with_star_crosses_colon(true);
+    /// assert!(o.star_crosses_colon);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_star_crosses_colon(mut self, yes: bool) -> CompileOptions {
         self.star_crosses_colon = yes;
         self
@@ -84,6 +96,12 @@ fn summary(diags: &[Diagnostic]) -> String {
 
 impl CompileErrors {
     /// Every diagnostic, in document order.
+    ///
+    /// ```
+    /// let err = iam_policy::PolicySet::from_json("[]", iam_policy::PolicyType::Identity, &iam_policy::CompileOptions::default()).unwrap_err();
+    /// assert_eq!(err.diagnostics().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
     }
@@ -369,26 +387,57 @@ impl PolicySet {
     }
 
     /// The policy type it was compiled as.
+    ///
+    /// ```
+    /// let set = iam_policy::PolicySet::from_json(r#"{"Version":"2012-10-17","Statement":{"Sid":"S","Effect":"Allow","Action":"s3:*","Resource":"*"}}"#, iam_policy::PolicyType::Identity, &iam_policy::CompileOptions::default().with_label("p"))?;
+    /// assert_eq!(set.policy_type(), iam_policy::PolicyType::Identity);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn policy_type(&self) -> PolicyType {
         self.policy_type
     }
 
     /// The label given in [`CompileOptions::label`].
+    ///
+    /// ```
+    /// let set = iam_policy::PolicySet::from_json(r#"{"Version":"2012-10-17","Statement":{"Sid":"S","Effect":"Allow","Action":"s3:*","Resource":"*"}}"#, iam_policy::PolicyType::Identity, &iam_policy::CompileOptions::default().with_label("p"))?;
+    /// assert_eq!(set.label(), Some("p"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn label(&self) -> Option<&str> {
         self.label.as_deref()
     }
 
     /// Number of statements.
+    ///
+    /// ```
+    /// let set = iam_policy::PolicySet::from_json(r#"{"Version":"2012-10-17","Statement":{"Sid":"S","Effect":"Allow","Action":"s3:*","Resource":"*"}}"#, iam_policy::PolicyType::Identity, &iam_policy::CompileOptions::default().with_label("p"))?;
+    /// assert_eq!(set.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.statements.len()
     }
 
     /// True when the policy has no statement.
+    ///
+    /// ```
+    /// let set = iam_policy::PolicySet::from_json(r#"{"Version":"2012-10-17","Statement":{"Sid":"S","Effect":"Allow","Action":"s3:*","Resource":"*"}}"#, iam_policy::PolicyType::Identity, &iam_policy::CompileOptions::default().with_label("p"))?;
+    /// assert!(!set.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.statements.is_empty()
     }
 
     /// The `Sid` of statement `index`, if it has one.
+    ///
+    /// ```
+    /// let set = iam_policy::PolicySet::from_json(r#"{"Version":"2012-10-17","Statement":{"Sid":"S","Effect":"Allow","Action":"s3:*","Resource":"*"}}"#, iam_policy::PolicyType::Identity, &iam_policy::CompileOptions::default().with_label("p"))?;
+    /// assert_eq!(set.sid(0), Some("S"));
+    /// assert_eq!(set.sid(1), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn sid(&self, index: usize) -> Option<&str> {
         self.statements.get(index).and_then(|s| s.sid.as_deref())
     }

@@ -35,6 +35,12 @@ pub enum Decision {
 
 impl Decision {
     /// `Allow`, `ExplicitDeny` or `ImplicitDeny` (the case-format spelling).
+    ///
+    /// ```
+    /// assert_eq!(iam_policy::Decision::Allow.as_str(), "Allow");
+    /// assert_eq!(iam_policy::eval::Layer::Scp.as_str(), "scp");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Decision::Allow => "Allow",
@@ -44,6 +50,11 @@ impl Decision {
     }
 
     /// True for [`Decision::Allow`].
+    ///
+    /// ```
+    /// assert!(iam_policy::Decision::Allow.is_allowed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_allowed(self) -> bool {
         self == Decision::Allow
     }
@@ -96,6 +107,11 @@ pub enum Layer {
 
 impl Layer {
     /// Lowercase name, as used in JSON output.
+    ///
+    /// ```
+    /// assert_eq!(iam_policy::eval::Layer::Boundary.as_str(), "boundary");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Layer::Scp => "scp",
@@ -160,41 +176,89 @@ pub struct Request {
 
 impl Request {
     /// Start building a request.
+    ///
+    /// ```
+    /// let req = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").action("s3:GetObject").resource("arn:aws:s3:::b/k").build()?;
+    /// assert_eq!(req.resource(), "arn:aws:s3:::b/k");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn builder() -> RequestBuilder {
         RequestBuilder::default()
     }
 
     /// The classified caller.
+    ///
+    /// ```
+    /// let req = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").action("s3:GetObject").resource("arn:aws:s3:::b/k").build()?;
+    /// assert_eq!(req.principal().name(), "alice");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn principal(&self) -> &RequestPrincipal {
         &self.principal
     }
 
     /// The action, lowercased.
+    ///
+    /// ```
+    /// let req = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").action("s3:GetObject").resource("arn:aws:s3:::b/k").build()?;
+    /// assert_eq!(req.action(), "s3:getobject");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn action(&self) -> &str {
         &self.action
     }
 
     /// The lowercase service prefix of the action.
+    ///
+    /// ```
+    /// let req = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").action("s3:GetObject").resource("arn:aws:s3:::b/k").build()?;
+    /// assert_eq!(req.service(), "s3");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn service(&self) -> &str {
         self.action.get(..self.service_end).unwrap_or("")
     }
 
     /// The resource ARN, or `*` for actions without a resource type.
+    ///
+    /// ```
+    /// let req = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").action("s3:GetObject").resource("arn:aws:s3:::b/k").build()?;
+    /// assert_eq!(req.resource(), "arn:aws:s3:::b/k");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn resource(&self) -> &str {
         &self.resource
     }
 
     /// The account that owns the resource, when known.
+    ///
+    /// ```
+    /// let req = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").action("s3:GetObject").resource("arn:aws:s3:::b/k").build()?;
+    /// assert_eq!(req.resource_account(), Some("111122223333"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn resource_account(&self) -> Option<&str> {
         self.resource_account.as_deref()
     }
 
     /// The request context.
+    ///
+    /// ```
+    /// let req = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").action("s3:GetObject").resource("arn:aws:s3:::b/k").build()?;
+    /// assert!(req.context().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn context(&self) -> &Context {
         &self.context
     }
 
     /// True when principal and resource belong to the same account.
+    ///
+    /// ```
+    /// let req = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").action("s3:GetObject").resource("arn:aws:s3:::b/k").build()?;
+    /// assert!(req.is_same_account());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_same_account(&self) -> bool {
         matches!((self.principal.account(), self.resource_account()), (Some(a), Some(b)) if a == b)
     }
@@ -230,42 +294,88 @@ pub struct RequestBuilder {
 impl RequestBuilder {
     /// The caller: a user, role, role-session, federated-user or root ARN, a service
     /// principal name, or `*` / `anonymous`.
+    ///
+    /// ```
+    /// let b = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:root").action("s3:GetObject").resource("*");
+    /// assert_eq!(b.build()?.principal().kind(), iam_policy::principal::PrincipalKind::Root);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn principal(mut self, principal: impl Into<String>) -> Self {
         self.principal = Some(principal.into());
         self
     }
 
     /// The action as `service:Action` (any case).
+    ///
+    /// ```
+    /// let b = iam_policy::Request::builder().principal("anonymous").action("S3:GetObject").resource("*");
+    /// assert_eq!(b.build()?.action(), "s3:getobject");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn action(mut self, action: impl Into<String>) -> Self {
         self.action = Some(action.into());
         self
     }
 
     /// The resource ARN, or `*` for actions without resource-level permissions.
+    ///
+    /// ```
+    /// let b = iam_policy::Request::builder().principal("anonymous").action("s3:ListAllMyBuckets").resource("*");
+    /// assert_eq!(b.build()?.resource(), "*");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn resource(mut self, resource: impl Into<String>) -> Self {
         self.resource = Some(resource.into());
         self
     }
 
     /// The account that owns the resource (needed for S3 ARNs, which carry none).
+    ///
+    /// ```
+    /// let b = iam_policy::Request::builder().principal("anonymous").action("s3:GetObject").resource("arn:aws:s3:::b/k").resource_account("444455556666");
+    /// assert_eq!(b.build()?.resource_account(), Some("444455556666"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn resource_account(mut self, account: impl Into<String>) -> Self {
         self.resource_account = Some(account.into());
         self
     }
 
     /// The whole request context (replaces what was set before).
+    ///
+    /// ```
+    /// let ctx = iam_policy::context::Context::new();
+    /// let b = iam_policy::Request::builder().principal("anonymous").action("s3:GetObject").resource("*").context(ctx);
+    /// assert!(b.build()?.context().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn context(mut self, context: Context) -> Self {
         self.context = context;
         self
     }
 
     /// Set one context key.
+    ///
+    /// ```
+    /// use iam_policy::context::ContextValue;
+    /// let req = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").action("s3:GetObject").resource("*")
+    ///     .context_value("aws:TagKeys", ContextValue::Multi(vec!["a".into()])).build()?;
+    /// assert!(req.context().get("aws:tagkeys").is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn context_value(mut self, key: &str, value: ContextValue) -> Self {
         self.context.insert(key, value);
         self
     }
 
     /// The IAM user that called `GetFederationToken`, for a federated-user caller.
+    ///
+    /// ```
+    /// let req = iam_policy::Request::builder().principal("arn:aws:sts::111122223333:federated-user/f")
+    ///     .parent_user("arn:aws:iam::111122223333:user/alice").action("s3:GetObject").resource("*").build()?;
+    /// assert_eq!(req.principal().name(), "f");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn parent_user(mut self, user_arn: impl Into<String>) -> Self {
         self.parent_user = Some(user_arn.into());
         self
@@ -273,12 +383,26 @@ impl RequestBuilder {
 
     /// The role ARN (with path) of a role-session caller; by default taken from
     /// `aws:PrincipalArn` in the context when that names the session's role.
+    ///
+    /// ```
+    /// let req = iam_policy::Request::builder().principal("arn:aws:sts::111122223333:assumed-role/app/s1")
+    ///     .role_arn("arn:aws:iam::111122223333:role/team/app").action("s3:GetObject").resource("*").build()?;
+    /// assert_eq!(req.principal().role_arn(), Some("arn:aws:iam::111122223333:role/team/app"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn role_arn(mut self, role_arn: impl Into<String>) -> Self {
         self.role_arn = Some(role_arn.into());
         self
     }
 
     /// The caller's unique id (`AIDA…`, `AROA…`); by default taken from `aws:userid`.
+    ///
+    /// ```
+    /// let req = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").unique_id("AIDAEXAMPLE")
+    ///     .action("s3:GetObject").resource("*").build()?;
+    /// assert_eq!(req.principal().name(), "alice");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn unique_id(mut self, id: impl Into<String>) -> Self {
         self.unique_id = Some(id.into());
         self
@@ -286,12 +410,24 @@ impl RequestBuilder {
 
     /// Whether the caller is a service-linked role; by default detected from the role
     /// path `aws-service-role/` or a role name starting with `AWSServiceRoleFor`.
+    ///
+    /// ```
+    /// let req = iam_policy::Request::builder().principal("arn:aws:sts::111122223333:assumed-role/r/s")
+    ///     .service_linked(true).action("s3:GetObject").resource("*").build()?;
+    /// assert!(req.principal().is_service_linked());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn service_linked(mut self, yes: bool) -> Self {
         self.service_linked = Some(yes);
         self
     }
 
     /// Check and normalise the request.
+    ///
+    /// ```
+    /// assert!(iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").action("s3").resource("*").build().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn build(self) -> Result<Request, RequestError> {
         let text = self
             .principal
@@ -436,6 +572,11 @@ pub enum Missing {
 
 impl Missing {
     /// The layer that failed.
+    ///
+    /// ```
+    /// assert_eq!(iam_policy::eval::Missing::ScpLevel(1).layer(), iam_policy::eval::Layer::Scp);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn layer(self) -> Layer {
         match self {
             Missing::IdentityAllow => Layer::Identity,
@@ -448,6 +589,11 @@ impl Missing {
     }
 
     /// A one-line description.
+    ///
+    /// ```
+    /// assert!(iam_policy::eval::Missing::BoundaryAllow.message().contains("boundary"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn message(self) -> String {
         match self {
             Missing::IdentityAllow => "no identity-based policy allows the request".into(),
@@ -503,11 +649,26 @@ impl<'p> Evaluation<'p> {
     }
 
     /// The decision.
+    ///
+    /// ```
+    /// let perms = iam_policy::Layers::new().build()?;
+    /// let req = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").action("s3:GetObject").resource("arn:aws:s3:::b/k").build()?;
+    /// assert_eq!(perms.evaluate(&req).decision(), iam_policy::Decision::ImplicitDeny);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn decision(&self) -> Decision {
         self.decision
     }
 
     /// True when the request is allowed.
+    ///
+    /// ```
+    /// let set = iam_policy::PolicySet::from_json(r#"{"Version":"2012-10-17","Statement":{"Sid":"S","Effect":"Allow","Action":"s3:*","Resource":"*"}}"#, iam_policy::PolicyType::Identity, &iam_policy::CompileOptions::default().with_label("p"))?;
+    /// let perms = iam_policy::Layers::new().identity(set).build()?;
+    /// let req = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").action("s3:GetObject").resource("arn:aws:s3:::b/k").build()?;
+    /// assert!(perms.evaluate(&req).is_allowed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_allowed(&self) -> bool {
         self.decision.is_allowed()
     }
@@ -515,11 +676,26 @@ impl<'p> Evaluation<'p> {
     /// The deciding statements: for an explicit deny the `Deny` statements that applied
     /// (at most four); for an allow the granting statement of each layer on the path
     /// that allowed (identity, boundary, session, resource). Empty for implicit denies.
+    ///
+    /// ```
+    /// let set = iam_policy::PolicySet::from_json(r#"{"Version":"2012-10-17","Statement":{"Sid":"S","Effect":"Allow","Action":"s3:*","Resource":"*"}}"#, iam_policy::PolicyType::Identity, &iam_policy::CompileOptions::default().with_label("p"))?;
+    /// let perms = iam_policy::Layers::new().identity(set).build()?;
+    /// let req = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").action("s3:GetObject").resource("arn:aws:s3:::b/k").build()?;
+    /// assert_eq!(perms.evaluate(&req).deciding().count(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn deciding(&self) -> impl Iterator<Item = DecidingStatement<'p>> + '_ {
         self.deciding.iter().flatten().copied()
     }
 
     /// For an implicit deny, the layer that did not allow.
+    ///
+    /// ```
+    /// let perms = iam_policy::Layers::new().build()?;
+    /// let req = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").action("s3:GetObject").resource("arn:aws:s3:::b/k").build()?;
+    /// assert_eq!(perms.evaluate(&req).missing(), Some(iam_policy::eval::Missing::IdentityAllow));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn missing(&self) -> Option<Missing> {
         self.missing
     }

@@ -45,6 +45,11 @@ pub enum ResourceKind {
 
 impl ResourceKind {
     /// True for trust policies, key policies and other explicit-trust resources.
+    ///
+    /// ```
+    /// assert!(iam_policy::layers::ResourceKind::RoleTrust.requires_explicit_trust());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn requires_explicit_trust(self) -> bool {
         !matches!(self, ResourceKind::Standard)
     }
@@ -91,18 +96,37 @@ pub struct EvalOptions {
 
 impl EvalOptions {
     /// Set [`EvalOptions::not_principal`].
+    ///
+    /// ```
+    /// use iam_policy::layers::{EvalOptions, NotPrincipalMode};
+    /// let o = EvalOptions::default().with_not_principal(NotPrincipalMode::AnyMatch);
+    /// assert_eq!(o.not_principal, NotPrincipalMode::AnyMatch);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_not_principal(mut self, mode: NotPrincipalMode) -> EvalOptions {
         self.not_principal = mode;
         self
     }
 
     /// Set [`EvalOptions::session_policy_limits_session_grants`].
+    ///
+    /// ```
+    /// let o = iam_policy::layers::EvalOptions::default().with_session_policy_limits_session_grants(true);
+    /// assert!(o.session_policy_limits_session_grants);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_session_policy_limits_session_grants(mut self, yes: bool) -> EvalOptions {
         self.session_policy_limits_session_grants = yes;
         self
     }
 
     /// Set [`EvalOptions::wildcard_grant_bypasses_boundary`].
+    ///
+    /// ```
+    /// let o = iam_policy::layers::EvalOptions::default().with_wildcard_grant_bypasses_boundary(false);
+    /// assert!(!o.wildcard_grant_bypasses_boundary);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_wildcard_grant_bypasses_boundary(mut self, yes: bool) -> EvalOptions {
         self.wildcard_grant_bypasses_boundary = yes;
         self
@@ -163,23 +187,57 @@ pub struct Layers {
 impl Layers {
     /// No policies at all (everything is implicitly denied except root and
     /// `sts:GetCallerIdentity`).
+    ///
+    /// ```
+    /// let perms = iam_policy::Layers::new().build()?;
+    /// let req = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").action("s3:GetObject").resource("arn:aws:s3:::b/k").build()?;
+    /// assert!(!perms.evaluate(&req).is_allowed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new() -> Layers {
         Layers::default()
     }
 
     /// Add an identity-based policy (user, group or role; inline or managed).
+    ///
+    /// ```
+    /// let set = iam_policy::PolicySet::from_json(r#"{"Version":"2012-10-17","Statement":{"Sid":"S","Effect":"Allow","Action":"s3:*","Resource":"*"}}"#, iam_policy::PolicyType::Identity, &iam_policy::CompileOptions::default().with_label("p"))?;
+    /// let perms = iam_policy::Layers::new().identity(set).build()?;
+    /// let req = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").action("s3:GetObject").resource("arn:aws:s3:::b/k").build()?;
+    /// assert!(perms.evaluate(&req).is_allowed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn identity(mut self, set: impl Into<Arc<PolicySet>>) -> Self {
         self.identity.push(set.into());
         self
     }
 
     /// Set the resource's policy and what kind of resource policy it is.
+    ///
+    /// ```
+    /// use iam_policy::{layers::ResourceKind, PolicySet, PolicyType, CompileOptions};
+    /// let rp = PolicySet::from_json(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"s3:GetObject","Resource":"*"}}"#,
+    ///     PolicyType::Resource, &CompileOptions::default())?;
+    /// let perms = iam_policy::Layers::new().resource(rp, ResourceKind::Standard).build()?;
+    /// let req = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").action("s3:GetObject").resource("arn:aws:s3:::b/k").build()?;
+    /// assert!(perms.evaluate(&req).is_allowed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn resource(mut self, set: impl Into<Arc<PolicySet>>, kind: ResourceKind) -> Self {
         self.resource = Some((set.into(), kind));
         self
     }
 
     /// Set the permissions boundary.
+    ///
+    /// ```
+    /// let set = iam_policy::PolicySet::from_json(r#"{"Version":"2012-10-17","Statement":{"Sid":"S","Effect":"Allow","Action":"s3:*","Resource":"*"}}"#, iam_policy::PolicyType::Identity, &iam_policy::CompileOptions::default().with_label("p"))?;
+    /// let b = iam_policy::PolicySet::from_json(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ec2:*","Resource":"*"}}"#, iam_policy::PolicyType::Boundary, &iam_policy::CompileOptions::default())?;
+    /// let perms = iam_policy::Layers::new().identity(set).boundary(b).build()?;
+    /// let req = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").action("s3:GetObject").resource("arn:aws:s3:::b/k").build()?;
+    /// assert!(!perms.evaluate(&req).is_allowed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn boundary(mut self, set: impl Into<Arc<PolicySet>>) -> Self {
         self.boundary = Some(set.into());
         self
@@ -187,6 +245,15 @@ impl Layers {
 
     /// Add a session policy (inline or managed). Calling this at least once gives the
     /// principal a session layer; a federated user without one has no permissions.
+    ///
+    /// ```
+    /// let set = iam_policy::PolicySet::from_json(r#"{"Version":"2012-10-17","Statement":{"Sid":"S","Effect":"Allow","Action":"s3:*","Resource":"*"}}"#, iam_policy::PolicyType::Identity, &iam_policy::CompileOptions::default().with_label("p"))?;
+    /// let s = iam_policy::PolicySet::from_json(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ec2:*","Resource":"*"}}"#, iam_policy::PolicyType::Session, &iam_policy::CompileOptions::default())?;
+    /// let perms = iam_policy::Layers::new().identity(set).session(s).build()?;
+    /// let req = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").action("s3:GetObject").resource("arn:aws:s3:::b/k").build()?;
+    /// assert!(!perms.evaluate(&req).is_allowed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn session(mut self, set: impl Into<Arc<PolicySet>>) -> Self {
         self.session.get_or_insert_with(Vec::new).push(set.into());
         self
@@ -194,6 +261,14 @@ impl Layers {
 
     /// Give the principal a session layer with no policy yet (a federated user then
     /// has no permissions except direct resource grants).
+    ///
+    /// ```
+    /// let set = iam_policy::PolicySet::from_json(r#"{"Version":"2012-10-17","Statement":{"Sid":"S","Effect":"Allow","Action":"s3:*","Resource":"*"}}"#, iam_policy::PolicyType::Identity, &iam_policy::CompileOptions::default().with_label("p"))?;
+    /// let perms = iam_policy::Layers::new().identity(set).empty_session().build()?;
+    /// let req = iam_policy::Request::builder().principal("arn:aws:sts::111122223333:federated-user/f").action("s3:GetObject").resource("arn:aws:s3:::b/k").build()?;
+    /// assert!(!perms.evaluate(&req).is_allowed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn empty_session(mut self) -> Self {
         self.session.get_or_insert_with(Vec::new);
         self
@@ -201,24 +276,55 @@ impl Layers {
 
     /// Add the next SCP level (root first, account last). Calling this at least once
     /// means the principal's account is governed by SCPs.
+    ///
+    /// ```
+    /// let set = iam_policy::PolicySet::from_json(r#"{"Version":"2012-10-17","Statement":{"Sid":"S","Effect":"Allow","Action":"s3:*","Resource":"*"}}"#, iam_policy::PolicyType::Identity, &iam_policy::CompileOptions::default().with_label("p"))?;
+    /// let scp = iam_policy::PolicySet::from_json(r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"s3:*","Resource":"*"}}"#, iam_policy::PolicyType::Scp, &iam_policy::CompileOptions::default())?;
+    /// let perms = iam_policy::Layers::new().identity(set).scp_level(vec![std::sync::Arc::new(scp)]).build()?;
+    /// let req = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").action("s3:GetObject").resource("arn:aws:s3:::b/k").build()?;
+    /// assert_eq!(perms.evaluate(&req).decision(), iam_policy::Decision::ExplicitDeny);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn scp_level(mut self, level: Vec<Arc<PolicySet>>) -> Self {
         self.scps.get_or_insert_with(Vec::new).push(level);
         self
     }
 
     /// Add the next RCP level (root first, account last) of the resource's account.
+    ///
+    /// ```
+    /// let set = iam_policy::PolicySet::from_json(r#"{"Version":"2012-10-17","Statement":{"Sid":"S","Effect":"Allow","Action":"s3:*","Resource":"*"}}"#, iam_policy::PolicyType::Identity, &iam_policy::CompileOptions::default().with_label("p"))?;
+    /// let perms = iam_policy::Layers::new().identity(set).rcp_level(vec![]).build()?;
+    /// let req = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").action("s3:GetObject").resource("arn:aws:s3:::b/k").build()?;
+    /// assert_eq!(perms.evaluate(&req).decision(), iam_policy::Decision::ImplicitDeny);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn rcp_level(mut self, level: Vec<Arc<PolicySet>>) -> Self {
         self.rcps.get_or_insert_with(Vec::new).push(level);
         self
     }
 
     /// Set the evaluation options.
+    ///
+    /// ```
+    /// use iam_policy::layers::EvalOptions;
+    /// let opts = EvalOptions::default().with_wildcard_grant_bypasses_boundary(false);
+    /// let perms = iam_policy::Layers::new().options(opts).build()?;
+    /// assert_eq!(perms.options(), opts);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn options(mut self, options: EvalOptions) -> Self {
         self.options = options;
         self
     }
 
     /// Check that every policy was compiled for its layer and freeze the layers.
+    ///
+    /// ```
+    /// let set = iam_policy::PolicySet::from_json(r#"{"Version":"2012-10-17","Statement":{"Sid":"S","Effect":"Allow","Action":"s3:*","Resource":"*"}}"#, iam_policy::PolicyType::Identity, &iam_policy::CompileOptions::default().with_label("p"))?;
+    /// assert!(iam_policy::Layers::new().identity(set).build().is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn build(self) -> Result<EffectivePermissions, LayerError> {
         let check = |layer: Layer, set: &PolicySet, ok: &[PolicyType]| {
             if ok.contains(&set.policy_type()) {
@@ -279,12 +385,30 @@ pub struct EffectivePermissions {
 
 impl EffectivePermissions {
     /// Decide `req`. Never allocates.
+    ///
+    /// ```
+    /// let set = iam_policy::PolicySet::from_json(r#"{"Version":"2012-10-17","Statement":{"Sid":"S","Effect":"Allow","Action":"s3:*","Resource":"*"}}"#, iam_policy::PolicyType::Identity, &iam_policy::CompileOptions::default().with_label("p"))?;
+    /// let perms = iam_policy::Layers::new().identity(set).build()?;
+    /// let req = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").action("s3:GetObject").resource("arn:aws:s3:::b/k").build()?;
+    /// assert_eq!(perms.evaluate(&req).decision(), iam_policy::Decision::Allow);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn evaluate<'p>(&'p self, req: &Request) -> Evaluation<'p> {
         decide(&self.layers, req, &mut None)
     }
 
     /// Decide `req` and record every statement considered, every condition trace and,
     /// for a denial, which layer failed.
+    ///
+    /// ```
+    /// let set = iam_policy::PolicySet::from_json(r#"{"Version":"2012-10-17","Statement":{"Sid":"S","Effect":"Allow","Action":"s3:*","Resource":"*"}}"#, iam_policy::PolicyType::Identity, &iam_policy::CompileOptions::default().with_label("p"))?;
+    /// let perms = iam_policy::Layers::new().identity(set).build()?;
+    /// let req = iam_policy::Request::builder().principal("arn:aws:iam::111122223333:user/alice").action("s3:GetObject").resource("arn:aws:s3:::b/k").build()?;
+    /// let ex = perms.explain(&req);
+    /// assert_eq!(ex.decision, iam_policy::Decision::Allow);
+    /// assert!(ex.considered.iter().any(|c| c.applies));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn explain(&self, req: &Request) -> Explanation {
         let mut rec = Some(Recorder::default());
         let eval = decide(&self.layers, req, &mut rec);
@@ -299,6 +423,12 @@ impl EffectivePermissions {
     }
 
     /// The evaluation options in force.
+    ///
+    /// ```
+    /// let perms = iam_policy::Layers::new().build()?;
+    /// assert!(perms.options().wildcard_grant_bypasses_boundary);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn options(&self) -> EvalOptions {
         self.layers.options
     }

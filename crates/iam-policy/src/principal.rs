@@ -39,6 +39,11 @@ pub enum PrincipalKind {
 
 impl PrincipalKind {
     /// The lowercase name used in explanations.
+    ///
+    /// ```
+    /// assert_eq!(iam_policy::principal::PrincipalKind::RoleSession.as_str(), "role session");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             PrincipalKind::Root => "root",
@@ -53,6 +58,11 @@ impl PrincipalKind {
 
     /// True for callers that sign with IAM credentials of an account (they have an
     /// account, identity policies and are governed by SCPs).
+    ///
+    /// ```
+    /// assert!(!iam_policy::principal::PrincipalKind::Anonymous.is_account_principal());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_account_principal(self) -> bool {
         matches!(
             self,
@@ -114,6 +124,12 @@ pub struct RequestPrincipal {
 impl RequestPrincipal {
     /// Classify `text`: an IAM user, role, role-session, federated-user or root ARN, a
     /// service principal name, or `*` / `anonymous` for an unsigned caller.
+    ///
+    /// ```
+    /// let p = iam_policy::principal::RequestPrincipal::parse("cloudtrail.amazonaws.com")?;
+    /// assert_eq!(p.kind(), iam_policy::principal::PrincipalKind::Service);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn parse(text: &str) -> Result<RequestPrincipal, PrincipalError> {
         let mut p = RequestPrincipal {
             text: text.to_string(),
@@ -206,6 +222,13 @@ impl RequestPrincipal {
 
     /// Record the role ARN (with its path) of a role session. Ignored unless it names
     /// a role with the session's account and role name.
+    ///
+    /// ```
+    /// let mut p = iam_policy::principal::RequestPrincipal::parse("arn:aws:sts::111122223333:assumed-role/app/s1")?;
+    /// p.set_role_arn("arn:aws:iam::111122223333:role/team/app");
+    /// assert_eq!(p.role_arn(), Some("arn:aws:iam::111122223333:role/team/app"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_role_arn(&mut self, role_arn: &str) {
         if let Ok(role) = RequestPrincipal::parse(role_arn) {
             if matches!(self.kind, PrincipalKind::RoleSession | PrincipalKind::Role)
@@ -220,6 +243,13 @@ impl RequestPrincipal {
     }
 
     /// Record the IAM user that called `GetFederationToken` (federated users only).
+    ///
+    /// ```
+    /// let mut p = iam_policy::principal::RequestPrincipal::parse("arn:aws:sts::111122223333:federated-user/f")?;
+    /// p.set_parent_user("arn:aws:iam::111122223333:user/alice");
+    /// assert_eq!(p.name(), "f");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_parent_user(&mut self, user_arn: &str) {
         if self.kind == PrincipalKind::FederatedUser {
             self.parent_user = Some(user_arn.to_string());
@@ -228,6 +258,13 @@ impl RequestPrincipal {
 
     /// Record the unique id: `AIDA…` for a user, `AROA…` for a role or a session's role
     /// (an `aws:userid` value `AROA…:session` is accepted and cut at the colon).
+    ///
+    /// ```
+    /// let mut p = iam_policy::principal::RequestPrincipal::parse("arn:aws:sts::111122223333:assumed-role/app/s1")?;
+    /// p.set_unique_id("AROAEXAMPLE:s1");
+    /// assert_eq!(p.name(), "app");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_unique_id(&mut self, id: &str) {
         let id = id.split(':').next().unwrap_or(id);
         if !id.is_empty() {
@@ -236,21 +273,46 @@ impl RequestPrincipal {
     }
 
     /// Mark the caller as a service-linked role (SCPs never apply to it).
+    ///
+    /// ```
+    /// let mut p = iam_policy::principal::RequestPrincipal::parse("arn:aws:sts::111122223333:assumed-role/app/s1")?;
+    /// p.set_service_linked(true);
+    /// assert!(p.is_service_linked());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_service_linked(&mut self, yes: bool) {
         self.service_linked = yes;
     }
 
     /// The kind of caller.
+    ///
+    /// ```
+    /// let p = iam_policy::principal::RequestPrincipal::parse("arn:aws:sts::111122223333:assumed-role/app/s1")?;
+    /// assert_eq!(p.kind(), iam_policy::principal::PrincipalKind::RoleSession);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn kind(&self) -> PrincipalKind {
         self.kind
     }
 
     /// The text the principal was built from.
+    ///
+    /// ```
+    /// let p = iam_policy::principal::RequestPrincipal::parse("arn:aws:sts::111122223333:assumed-role/app/s1")?;
+    /// assert_eq!(p.as_str(), "arn:aws:sts::111122223333:assumed-role/app/s1");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.text
     }
 
     /// The caller's account; `None` for service principals and anonymous callers.
+    ///
+    /// ```
+    /// let p = iam_policy::principal::RequestPrincipal::parse("arn:aws:sts::111122223333:assumed-role/app/s1")?;
+    /// assert_eq!(p.account(), Some("111122223333"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn account(&self) -> Option<&str> {
         if self.account.is_empty() {
             None
@@ -260,16 +322,34 @@ impl RequestPrincipal {
     }
 
     /// User, role, federated-user or service name (empty for root and anonymous).
+    ///
+    /// ```
+    /// let p = iam_policy::principal::RequestPrincipal::parse("arn:aws:sts::111122223333:assumed-role/app/s1")?;
+    /// assert_eq!(p.name(), "app");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// True for a service-linked role or one of its sessions.
+    ///
+    /// ```
+    /// let p = iam_policy::principal::RequestPrincipal::parse("arn:aws:sts::111122223333:assumed-role/app/s1")?;
+    /// assert!(!p.is_service_linked());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_service_linked(&self) -> bool {
         self.service_linked
     }
 
     /// The role ARN with path of a role or role session, when known.
+    ///
+    /// ```
+    /// let p = iam_policy::principal::RequestPrincipal::parse("arn:aws:sts::111122223333:assumed-role/app/s1")?;
+    /// assert_eq!(p.role_arn(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn role_arn(&self) -> Option<&str> {
         self.role_arn.as_deref()
     }
