@@ -1,9 +1,10 @@
-//! `iamctl`: lint IAM policies and explain diagnostic codes.
+//! `iamctl`: lint IAM policies, decide requests and explain diagnostic codes.
 //!
 //! Stage: command line. Input: arguments, files and stdin. Output: text on stdout and
 //! stderr, and the exit code. This file only parses the command line and dispatches to
 //! one module per subcommand; it never does a subcommand's work itself.
 
+mod can;
 mod explain;
 mod lint;
 mod output;
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Lint AWS IAM policies and explain what iamctl reports.
+/// Lint AWS IAM policies, decide requests and explain what iamctl reports.
 #[derive(Debug, Parser)]
 #[command(name = "iamctl", version, about)]
 struct Cli {
@@ -26,6 +27,8 @@ enum Command {
     Lint(lint::LintArgs),
     /// Print the documentation of a diagnostic code (or list every code).
     Explain(explain::ExplainArgs),
+    /// Decide whether a principal may perform an action (or check a case file).
+    Can(Box<can::CanArgs>),
 }
 
 fn main() -> ExitCode {
@@ -33,5 +36,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Lint(args) => lint::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Can(args) => can::run(&args),
     }
 }

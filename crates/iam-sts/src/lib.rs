@@ -8,11 +8,11 @@
 pub mod clock;
 pub mod credentials;
 pub mod directory;
-#[cfg(feature = "saml")]
-pub mod saml;
-pub mod totp;
-pub mod webidentity;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod keyring;
+#[cfg(feature = "saml")]
+pub mod saml;
 pub mod token;
+pub mod totp;
+pub mod webidentity;
