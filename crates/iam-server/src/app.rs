@@ -1,6 +1,6 @@
 //! The router and its shared state.
 //!
-//! Stage: between the connection (see [`crate::serve`]) and the handlers. Input: HTTP
+//! Stage: between the connection (see [`crate::serve()`]) and the handlers. Input: HTTP
 //! requests. Output: responses from `/healthz`, `/metrics`, `/v1/authorize`, and the STS
 //! Query endpoint for every other path. It holds the backend behind a lock that is only
 //! taken to clone an `Arc`, so a reload never waits for a request and a request never sees

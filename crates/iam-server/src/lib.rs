@@ -45,7 +45,7 @@
 //! # Operations
 //!
 //! `GET /healthz` answers `ok`; `GET /metrics` the Prometheus text ([`metrics`]); the audit
-//! record format is in [`audit`]; [`serve`] binds, handles TLS, signals and reloads.
+//! record format is in [`audit`]; [`serve()`] binds, handles TLS, signals and reloads.
 
 pub mod app;
 pub mod audit;

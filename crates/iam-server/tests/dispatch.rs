@@ -622,3 +622,36 @@ async fn xml_text_is_escaped_and_forbidden_characters_replaced() {
     .await;
     assert!(reply.body.contains("<DecodedMessage>{\"allowed\":false,\"x\":\"&lt;a&amp;b&gt;\u{FFFD}\"}</DecodedMessage>"), "{}", reply.body);
 }
+
+#[tokio::test]
+async fn a_body_that_never_arrives_is_408_request_timeout() {
+    let config = AppConfig {
+        body_read_timeout: std::time::Duration::from_millis(100),
+        ..AppConfig::default()
+    };
+    let backend = MockBackend::empty();
+    let state = AppState::new(backend.clone(), config);
+    let request = Request::post("/")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::new(Stalled))
+        .unwrap();
+    let reply = send(&state, request).await;
+    assert_eq!(reply.status, StatusCode::REQUEST_TIMEOUT);
+    assert!(reply.body.contains("<Code>RequestTimeout</Code>"));
+    assert!(backend.calls().is_empty());
+}
+
+/// A body whose next frame never arrives (a client that stops sending).
+struct Stalled;
+
+impl hyper::body::Body for Stalled {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Pending
+    }
+}
