@@ -32,8 +32,9 @@ pub trait StsBackend: Send + Sync + 'static {
     fn authorize(&self, request: &AuthorizeRequest) -> Result<AuthorizeResponse, StsFault>;
 }
 
-/// One STS call after protocol parsing and authentication.
-#[derive(Debug, Clone)]
+/// One STS call after protocol parsing and authentication. Its `Debug` output lists
+/// parameter names only: values may be web identity tokens or SAML assertions.
+#[derive(Clone)]
 pub struct StsCall {
     /// The operation, one of [`crate::OPERATIONS`] (e.g. `AssumeRole`).
     pub action: String,
@@ -51,6 +52,21 @@ pub struct StsCall {
     pub request_id: String,
     /// The client address as seen by the server (`aws:SourceIp`), when known.
     pub source_ip: Option<IpAddr>,
+}
+
+impl fmt::Debug for StsCall {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.params.iter().map(|(name, _)| name.as_str()).collect();
+        formatter
+            .debug_struct("StsCall")
+            .field("action", &self.action)
+            .field("version", &self.version)
+            .field("params", &names)
+            .field("caller", &self.caller)
+            .field("request_id", &self.request_id)
+            .field("source_ip", &self.source_ip)
+            .finish()
+    }
 }
 
 impl StsCall {
@@ -152,10 +168,10 @@ impl StsOutput {
 
 impl fmt::Debug for StsOutput {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = self.result.iter().map(|e| e.name.as_str()).collect();
+        // Element's Debug shows names and structure, never leaf text.
         formatter
             .debug_struct("StsOutput")
-            .field("result", &names)
+            .field("result", &self.result)
             .field("issued", &self.issued)
             .finish()
     }
@@ -366,4 +382,35 @@ pub struct AuthorizeResponse {
     pub principal: String,
     /// Human-readable reasons (deciding statements, failed conditions).
     pub explanation: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_parameter_values_or_result_text() {
+        let call = StsCall {
+            action: "AssumeRoleWithWebIdentity".to_owned(),
+            version: "2011-06-15".to_owned(),
+            params: vec![("WebIdentityToken".to_owned(), "eyJsecret".to_owned())],
+            caller: Some(Caller::new("arn:aws:iam::1:user/a", "AKID")),
+            request_id: "r".to_owned(),
+            source_ip: None,
+        };
+        let shown = format!("{call:?}");
+        assert!(
+            shown.contains("WebIdentityToken") && !shown.contains("eyJsecret"),
+            "{shown}"
+        );
+        let output = StsOutput::new(vec![Element::nested(
+            "Credentials",
+            vec![Element::text("SecretAccessKey", "s3cr3t")],
+        )]);
+        let shown = format!("{output:?}");
+        assert!(
+            shown.contains("SecretAccessKey") && !shown.contains("s3cr3t"),
+            "{shown}"
+        );
+    }
 }

@@ -294,7 +294,7 @@ async fn prepare(
     let (parts, body) = request.into_parts();
     if parts.method != Method::GET && parts.method != Method::POST {
         let fault = StsFault::new(
-            "InvalidAction",
+            "MethodNotAllowed",
             format!(
                 "the STS endpoint accepts `GET` and `POST`, not `{}`",
                 parts.method

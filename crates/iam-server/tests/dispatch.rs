@@ -604,6 +604,7 @@ async fn other_methods_get_405_with_an_error_envelope() {
     let reply = send(&state, request).await;
     assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
     assert!(reply.body.starts_with("<ErrorResponse"));
+    assert!(reply.body.contains("<Code>MethodNotAllowed</Code>"));
 }
 
 #[tokio::test]

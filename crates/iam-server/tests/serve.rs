@@ -254,3 +254,62 @@ async fn unreadable_tls_files_are_an_error_not_a_panic() {
         "{error}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_config_file_and_sighup_both_trigger_a_reload() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let watched = scratch_file("watched-config");
+    std::fs::write(&watched, "v1").unwrap();
+    let reloads = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&reloads);
+    let reload: iam_server::Reloader = Arc::new(move || {
+        let attempt = counter.fetch_add(1, Ordering::SeqCst) + 1;
+        if attempt == 1 {
+            return Err(vec!["first reload is refused".to_owned()]);
+        }
+        let fresh: Arc<dyn iam_server::StsBackend> = MockBackend::empty();
+        Ok(fresh)
+    });
+    let config = ServeConfig {
+        reload: Some(reload),
+        watch_file: Some(watched.clone()),
+        ..ServeConfig::default()
+    };
+    let (address, stop, task) = start(state_for(MockBackend::empty()), config).await;
+
+    let wait_for = |target: usize| {
+        let reloads = Arc::clone(&reloads);
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(6);
+            while reloads.load(Ordering::SeqCst) < target && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            reloads.load(Ordering::SeqCst)
+        }
+    };
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    std::fs::write(&watched, "v2 (longer)").unwrap();
+    assert_eq!(wait_for(1).await, 1, "a file change triggers a reload");
+    // The refused reload left the server serving.
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    assert!(exchange(&mut stream, 1)
+        .await
+        .starts_with("HTTP/1.1 200 OK"));
+
+    // The reload loop has registered its SIGHUP handler by now (it reacted above).
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", &std::process::id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(wait_for(2).await, 2, "SIGHUP triggers a reload");
+    assert!(exchange(&mut stream, 1)
+        .await
+        .starts_with("HTTP/1.1 200 OK"));
+
+    stop.send(()).unwrap();
+    drop(stream);
+    task.await.unwrap().unwrap();
+}
