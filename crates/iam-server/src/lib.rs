@@ -28,6 +28,9 @@
 //!
 //! # Request handling (wire-protocol.md §2, §4, §5)
 //!
+//! 0. Any path other than the operational ones is the STS endpoint (clients configured with
+//!    an endpoint URL that has a path still work); methods other than `GET`/`POST` get
+//!    `405 MethodNotAllowed`.
 //! 1. Body read with a size limit (`413 RequestEntityTooLarge`) and a time limit
 //!    (`408 RequestTimeout`), see [`AppConfig`].
 //! 2. Parameters from the query string and, for a `POST` with a form (or no) content type,
@@ -38,9 +41,12 @@
 //! 4. The operations in [`UNSIGNED_OPERATIONS`] skip authentication (a signature is
 //!    ignored). Any other without an `Authorization` header and without `X-Amz-Algorithm` in
 //!    the query → `MissingAuthenticationToken` (403); otherwise `authenticate`.
+//!    Whether a request carrying both an `Authorization` header and presigned parameters is
+//!    rejected is the backend's call (wire-protocol.md §6.9 says it must be).
 //! 5. `call`; the audit record (issued credentials or refusal) is written and flushed; then
 //!    the response: XML unless `Accept` names `application/json`, with `x-amzn-RequestId`
-//!    (a UUID v4) and `Content-Type: text/xml` (or `application/json`).
+//!    (a UUID v4) and `Content-Type: text/xml` (or `application/json`). If the audit record
+//!    of issued credentials cannot be written, the client gets `InternalFailure` instead.
 //!
 //! # Operations
 //!
