@@ -188,6 +188,26 @@ static STS_CONFIG: VerifierConfig = VerifierConfig::sts();
 /// Checks, in order: authentication parameters (`MissingAuthenticationToken`,
 /// `IncompleteSignature`), request time and presigned expiry, credential scope, the key
 /// lookup, and the signature (`SignatureDoesNotMatch`).
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use iam_sts::sigv4::{sign, verify, SecretKey, SigV4Error, SignedRequest, SigningParams};
+///
+/// let now = Utc.with_ymd_and_hms(2026, 11, 29, 8, 26, 0).single().ok_or("bad time")?;
+/// let secret = SecretKey::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+/// let mut req = SignedRequest::new("POST", "/")
+///     .with_header("Host", "127.0.0.1:18443")
+///     .with_body("Action=GetCallerIdentity&Version=2011-06-15");
+/// let params = SigningParams::new("AKIAIOSFODNN7EXAMPLE", &secret, "us-east-1", "sts", now);
+/// sign(&mut req, &params)?;
+/// let lookup = |key: &str, _token: Option<&str>| match key {
+///     "AKIAIOSFODNN7EXAMPLE" => Ok(secret.clone()),
+///     _ => Err(SigV4Error::InvalidClientTokenId),
+/// };
+/// let caller = verify(&req, now, &lookup)?;
+/// assert_eq!(caller.region, "us-east-1");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn verify(
     req: &SignedRequest,
     now: DateTime<Utc>,
