@@ -1,3 +1,37 @@
-//! `iamctl`: lint IAM policies and decide requests.
+//! `iamctl`: lint IAM policies and explain diagnostic codes.
+//!
+//! Stage: command line. Input: arguments, files and stdin. Output: text on stdout and
+//! stderr, and the exit code. This file only parses the command line and dispatches to
+//! one module per subcommand; it never does a subcommand's work itself.
 
-fn main() {}
+mod explain;
+mod lint;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Lint AWS IAM policies and explain what iamctl reports.
+#[derive(Debug, Parser)]
+#[command(name = "iamctl", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check policy documents and report every problem found.
+    Lint(lint::LintArgs),
+    /// Print the documentation of a diagnostic code (or list every code).
+    Explain(explain::ExplainArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Lint(args) => lint::run(&args),
+        Command::Explain(args) => explain::run(&args),
+    }
+}

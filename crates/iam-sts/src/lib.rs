@@ -5,4 +5,5 @@
 //! computes each credential's effective permissions with `iam-policy`'s public API.
 //! It does no HTTP and never reaches into engine internals.
 
+pub mod directory;
 pub mod sigv4;
