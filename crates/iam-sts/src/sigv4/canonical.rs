@@ -191,6 +191,20 @@ fn is_header_space(byte: u8) -> bool {
 /// Appends a header value with leading/trailing whitespace removed and every internal run of
 /// whitespace (obsolete line folding included) collapsed to one space.
 pub(crate) fn write_trimmed_value(out: &mut Vec<u8>, value: &str) {
+    let bytes = value.as_bytes();
+    let already_canonical = match (bytes.first(), bytes.last()) {
+        (Some(&first), Some(&last)) => {
+            !is_header_space(first)
+                && !is_header_space(last)
+                && !bytes.iter().any(|&b| matches!(b, b'\t' | b'\r' | b'\n'))
+                && !bytes.windows(2).any(|pair| pair == b"  ")
+        }
+        _ => true,
+    };
+    if already_canonical {
+        out.extend_from_slice(bytes);
+        return;
+    }
     let mut pending_space = false;
     let mut started = false;
     for &byte in value.as_bytes() {
@@ -213,18 +227,16 @@ pub(crate) fn header_values<'h>(
     headers: &'h [(String, String)],
     name: &'h str,
 ) -> impl Iterator<Item = &'h str> + 'h {
-    let has_name = headers
-        .iter()
-        .any(|(candidate, _)| candidate.eq_ignore_ascii_case(name));
-    let wanted = if !has_name && name.eq_ignore_ascii_case("host") {
-        ":authority"
-    } else {
-        name
+    let matching = move |wanted: &'h str| {
+        headers
+            .iter()
+            .filter(move |(candidate, _)| candidate.eq_ignore_ascii_case(wanted))
+            .map(|(_, value)| value.as_str())
     };
-    headers
-        .iter()
-        .filter(move |(candidate, _)| candidate.eq_ignore_ascii_case(wanted))
-        .map(|(_, value)| value.as_str())
+    let mut primary = matching(name).peekable();
+    let fallback = (primary.peek().is_none() && name.eq_ignore_ascii_case("host"))
+        .then(|| matching(":authority"));
+    primary.chain(fallback.into_iter().flatten())
 }
 
 /// Appends the canonical headers block (one `name:value\n` line per signed header, sorted by
@@ -241,8 +253,10 @@ pub(crate) fn write_canonical_headers<'s>(
     }
     let mut missing = None;
     for name in names {
-        for byte in name.bytes() {
-            out.push(byte.to_ascii_lowercase());
+        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            out.extend(name.bytes().map(|b| b.to_ascii_lowercase()));
+        } else {
+            out.extend_from_slice(name.as_bytes());
         }
         out.push(b':');
         let mut found = false;
@@ -394,6 +408,11 @@ mod tests {
             "value1 value2 value3"
         );
         assert_eq!(trimmed("   "), "");
+        assert_eq!(trimmed("a b"), "a b");
+        assert_eq!(trimmed("a  b"), "a b");
+        assert_eq!(trimmed("a\tb"), "a b");
+        assert_eq!(trimmed(" a"), "a");
+        assert_eq!(trimmed(""), "");
     }
 
     #[test]
