@@ -1,4 +1,4 @@
-//! `iamctl`: lint IAM policies, decide requests and explain diagnostic codes.
+//! `iamctl`: lint IAM policies, decide requests, explain diagnostic codes and serve STS.
 //!
 //! Stage: command line. Input: arguments, files and stdin. Output: text on stdout and
 //! stderr, and the exit code. This file only parses the command line and dispatches to
@@ -8,6 +8,7 @@ mod can;
 mod explain;
 mod lint;
 mod output;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -29,6 +30,10 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Decide whether a principal may perform an action (or check a case file).
     Can(Box<can::CanArgs>),
+    /// Run the STS endpoint (a demo directory unless `--config` is given).
+    Serve(Box<serve::ServeArgs>),
+    /// Mint tokens for the demo directory of `iamctl serve`.
+    Token(serve::TokenArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,5 +42,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => lint::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Can(args) => can::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Token(args) => serve::run_token(&args),
     }
 }

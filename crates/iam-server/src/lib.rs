@@ -62,6 +62,7 @@ pub mod metrics;
 pub mod query;
 pub mod render;
 pub mod serve;
+pub mod token_backend;
 
 #[doc(hidden)]
 pub mod fuzzing;
@@ -74,6 +75,7 @@ pub use backend::{
 };
 pub use dispatch::REQUEST_ID_HEADER;
 pub use serve::{serve, serve_listener, shutdown_signal, ServeConfig, TlsFiles};
+pub use token_backend::TokenBackend;
 
 /// The only API version STS speaks.
 pub const API_VERSION: &str = "2011-06-15";

@@ -1,0 +1,641 @@
+//! The real [`StsBackend`]: the HTTP boundary mapped onto `iam_sts::service::TokenService`.
+//!
+//! Stage: between dispatch and the token service. Input: an [`StsCall`] (flattened Query
+//! parameters, including the list encodings `Tags.member.N.Key`/`.Value`,
+//! `PolicyArns.member.N.arn`, `TransitiveTagKeys.member.N`,
+//! `ProvidedContexts.member.N.ProviderArn`/`.ContextAssertion`), a [`RawRequest`] to verify,
+//! or an [`AuthorizeRequest`]. Output: the result members named exactly as the botocore model
+//! (wire-protocol.md §4.1) as an [`StsOutput`], a [`Caller`], an [`AuthorizeResponse`], or an
+//! [`StsFault`] carrying the service's AWS code, message and status. It holds no token or
+//! policy logic of its own and never puts a secret anywhere but the result elements that
+//! must carry it (`SecretAccessKey`, `SessionToken`).
+
+use std::cell::RefCell;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use iam_policy::context::{Context, ContextValue};
+use iam_sts::error::{StsError, ValidationFailure};
+use iam_sts::service::{self, ProvidedContext, TokenService};
+use iam_sts::session;
+use iam_sts::sigv4::{self, Payload, SecretKey, SigV4Error, SignedRequest, VerifierConfig};
+use iam_sts::token::SessionTag;
+
+use crate::backend::{
+    AuthorizeRequest, AuthorizeResponse, Caller, Decision, Element, IssuedCredentials, RawRequest,
+    StsBackend, StsCall, StsFault, StsOutput,
+};
+
+/// What `authenticate` hands to `call` in [`Caller::session`].
+struct Authenticated {
+    caller: session::Caller,
+    region: String,
+}
+
+/// [`StsBackend`] over a [`TokenService`].
+pub struct TokenBackend {
+    service: TokenService,
+    secure_transport: bool,
+}
+
+impl std::fmt::Debug for TokenBackend {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("TokenBackend")
+            .field("secure_transport", &self.secure_transport)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenBackend {
+    /// A backend answering with `service`; `secure_transport` is the value of
+    /// `aws:SecureTransport` (whether the server speaks TLS).
+    pub fn new(service: TokenService, secure_transport: bool) -> Self {
+        Self {
+            service,
+            secure_transport,
+        }
+    }
+
+    /// The token service behind this backend.
+    pub fn service(&self) -> &TokenService {
+        &self.service
+    }
+
+    fn request_context(&self, source_ip: Option<IpAddr>, region: Option<&str>) -> Context {
+        let mut context = Context::new();
+        if let Some(ip) = source_ip {
+            context.insert("aws:SourceIp", ContextValue::Single(ip.to_string()));
+        }
+        context.insert(
+            "aws:SecureTransport",
+            ContextValue::Single(self.secure_transport.to_string()),
+        );
+        context.insert(
+            "aws:RequestedRegion",
+            ContextValue::Single(region.unwrap_or(&self.service.config().region).to_owned()),
+        );
+        context
+    }
+}
+
+fn fault(error: &StsError) -> StsFault {
+    StsFault::new(error.code(), error.message(), error.http_status())
+}
+
+/// The authenticated caller of a signed call, as `authenticate` left it.
+fn authenticated(call: &StsCall) -> Result<&Authenticated, StsFault> {
+    call.caller
+        .as_ref()
+        .and_then(|caller| caller.session.as_deref())
+        .and_then(|session| session.downcast_ref::<Authenticated>())
+        .ok_or_else(|| StsFault::internal("the call reached the backend without its caller"))
+}
+
+/// Optional string parameter.
+fn text(call: &StsCall, name: &str) -> Option<String> {
+    call.param(name).map(str::to_owned)
+}
+
+/// Optional integer parameter; text that is not a decimal integer is a `ValidationError`.
+fn integer(call: &StsCall, name: &str, member: &str) -> Result<Option<i64>, StsFault> {
+    match call.param(name) {
+        None => Ok(None),
+        Some(raw) => raw.trim().parse::<i64>().map(Some).map_err(|_| {
+            fault(&StsError::validation(ValidationFailure::new(
+                raw,
+                member,
+                "be an integer",
+            )))
+        }),
+    }
+}
+
+/// The members of a list parameter `prefix.member.N[.field]`, in index order; each member is
+/// its (field, value) pairs (field empty for a list of scalars).
+fn members(call: &StsCall, prefix: &str) -> Vec<Vec<(String, String)>> {
+    let head = format!("{prefix}.member.");
+    let mut indexed: Vec<(u32, String, String)> = call
+        .params
+        .iter()
+        .filter_map(|(name, value)| {
+            let rest = name.strip_prefix(&head)?;
+            let (index, field) = rest.split_once('.').unwrap_or((rest, ""));
+            Some((index.parse().ok()?, field.to_owned(), value.clone()))
+        })
+        .collect();
+    indexed.sort_by_key(|(index, _, _)| *index);
+    let mut out: Vec<(u32, Vec<(String, String)>)> = Vec::new();
+    for (index, field, value) in indexed {
+        match out.last_mut() {
+            Some((last, fields)) if *last == index => fields.push((field, value)),
+            _ => out.push((index, vec![(field, value)])),
+        }
+    }
+    out.into_iter().map(|(_, fields)| fields).collect()
+}
+
+fn field(fields: &[(String, String)], name: &str) -> Option<String> {
+    fields
+        .iter()
+        .find(|(field, _)| field == name)
+        .map(|(_, value)| value.clone())
+}
+
+fn scalars(call: &StsCall, prefix: &str) -> Vec<String> {
+    members(call, prefix)
+        .into_iter()
+        .filter_map(|fields| field(&fields, ""))
+        .collect()
+}
+
+fn policy_arns(call: &StsCall) -> Vec<String> {
+    members(call, "PolicyArns")
+        .into_iter()
+        .filter_map(|fields| field(&fields, "arn"))
+        .collect()
+}
+
+/// `Tags.member.N.Key/Value`; a member without `Key` is a `ValidationError` (the model marks
+/// both required), a member without `Value` likewise.
+fn tags(call: &StsCall) -> Result<Vec<SessionTag>, StsFault> {
+    members(call, "Tags")
+        .into_iter()
+        .enumerate()
+        .map(|(i, fields)| {
+            let n = i + 1;
+            let key = field(&fields, "Key").ok_or_else(|| {
+                fault(&StsError::validation(ValidationFailure::missing(&format!(
+                    "tags.{n}.member.key"
+                ))))
+            })?;
+            let value = field(&fields, "Value").ok_or_else(|| {
+                fault(&StsError::validation(ValidationFailure::missing(&format!(
+                    "tags.{n}.member.value"
+                ))))
+            })?;
+            Ok(SessionTag { key, value })
+        })
+        .collect()
+}
+
+fn provided_contexts(call: &StsCall) -> Vec<ProvidedContext> {
+    members(call, "ProvidedContexts")
+        .into_iter()
+        .map(|fields| ProvidedContext {
+            provider_arn: field(&fields, "ProviderArn").unwrap_or_default(),
+            context_assertion: field(&fields, "ContextAssertion").unwrap_or_default(),
+        })
+        .collect()
+}
+
+fn credentials_element(credentials: &iam_sts::credentials::Credentials) -> Element {
+    Element::nested(
+        "Credentials",
+        vec![
+            Element::text("AccessKeyId", credentials.access_key_id.clone()),
+            Element::text(
+                "SecretAccessKey",
+                credentials.secret_access_key.expose().to_owned(),
+            ),
+            Element::text(
+                "SessionToken",
+                credentials.session_token.expose().to_owned(),
+            ),
+            Element::timestamp("Expiration", credentials.expiration.timestamp_millis()),
+        ],
+    )
+}
+
+fn assumed_role_user(user: &service::AssumedRoleUser) -> Element {
+    Element::nested(
+        "AssumedRoleUser",
+        vec![
+            Element::text("AssumedRoleId", user.assumed_role_id.clone()),
+            Element::text("Arn", user.arn.clone()),
+        ],
+    )
+}
+
+fn token_size_elements(issued: &service::IssuedCredentials) -> [Element; 2] {
+    [
+        Element::integer(
+            "SessionTokenUtilization",
+            i64::from(issued.session_token_utilization),
+        ),
+        Element::integer(
+            "SessionTokenSize",
+            i64::try_from(issued.session_token_size).unwrap_or(i64::MAX),
+        ),
+    ]
+}
+
+/// The output of a credential-issuing call, with its audit record.
+fn issued_output(
+    result: Vec<Element>,
+    issued: &service::IssuedCredentials,
+    principal: &str,
+) -> StsOutput {
+    StsOutput {
+        result,
+        issued: Some(IssuedCredentials {
+            access_key_id: issued.credentials.access_key_id.clone(),
+            expiration_millis: issued.credentials.expiration.timestamp_millis(),
+            principal_arn: principal.to_owned(),
+        }),
+    }
+}
+
+impl TokenBackend {
+    fn assume_role(&self, call: &StsCall) -> Result<StsOutput, StsFault> {
+        let auth = authenticated(call)?;
+        let params = service::AssumeRoleParams {
+            role_arn: text(call, "RoleArn"),
+            role_session_name: text(call, "RoleSessionName"),
+            policy_arns: policy_arns(call),
+            policy: text(call, "Policy"),
+            duration_seconds: integer(call, "DurationSeconds", "durationSeconds")?,
+            tags: tags(call)?,
+            transitive_tag_keys: scalars(call, "TransitiveTagKeys"),
+            external_id: text(call, "ExternalId"),
+            serial_number: text(call, "SerialNumber"),
+            token_code: text(call, "TokenCode"),
+            source_identity: text(call, "SourceIdentity"),
+            provided_contexts: provided_contexts(call),
+            minimum_session_token_size: integer(
+                call,
+                "MinimumSessionTokenSize",
+                "minimumSessionTokenSize",
+            )?,
+            request_context: self.request_context(call.source_ip, Some(&auth.region)),
+        };
+        let issued = self
+            .service
+            .assume_role(&auth.caller, &params)
+            .map_err(|e| fault(&e))?;
+        let mut result = Vec::new();
+        if let Some(source_identity) = &issued.source_identity {
+            result.push(Element::text("SourceIdentity", source_identity.clone()));
+        }
+        let principal = issued
+            .assumed_role_user
+            .as_ref()
+            .map(|user| user.arn.clone())
+            .unwrap_or_default();
+        if let Some(user) = &issued.assumed_role_user {
+            result.push(assumed_role_user(user));
+        }
+        result.push(credentials_element(&issued.credentials));
+        if let Some(size) = issued.packed_policy_size {
+            result.push(Element::integer("PackedPolicySize", i64::from(size)));
+        }
+        result.extend(token_size_elements(&issued));
+        Ok(issued_output(result, &issued, &principal))
+    }
+
+    fn get_session_token(&self, call: &StsCall) -> Result<StsOutput, StsFault> {
+        let auth = authenticated(call)?;
+        let params = service::GetSessionTokenParams {
+            duration_seconds: integer(call, "DurationSeconds", "durationSeconds")?,
+            serial_number: text(call, "SerialNumber"),
+            token_code: text(call, "TokenCode"),
+            minimum_session_token_size: integer(
+                call,
+                "MinimumSessionTokenSize",
+                "minimumSessionTokenSize",
+            )?,
+        };
+        let issued = self
+            .service
+            .get_session_token(&auth.caller, &params)
+            .map_err(|e| fault(&e))?;
+        let mut result = vec![credentials_element(&issued.credentials)];
+        result.extend(token_size_elements(&issued));
+        Ok(issued_output(result, &issued, &auth.caller.arn))
+    }
+
+    fn get_federation_token(&self, call: &StsCall) -> Result<StsOutput, StsFault> {
+        let auth = authenticated(call)?;
+        let params = service::GetFederationTokenParams {
+            name: text(call, "Name"),
+            policy: text(call, "Policy"),
+            policy_arns: policy_arns(call),
+            duration_seconds: integer(call, "DurationSeconds", "durationSeconds")?,
+            tags: tags(call)?,
+            minimum_session_token_size: integer(
+                call,
+                "MinimumSessionTokenSize",
+                "minimumSessionTokenSize",
+            )?,
+            request_context: self.request_context(call.source_ip, Some(&auth.region)),
+        };
+        let issued = self
+            .service
+            .get_federation_token(&auth.caller, &params)
+            .map_err(|e| fault(&e))?;
+        let mut result = vec![credentials_element(&issued.credentials)];
+        let principal = issued
+            .federated_user
+            .as_ref()
+            .map(|user| user.arn.clone())
+            .unwrap_or_default();
+        if let Some(user) = &issued.federated_user {
+            result.push(Element::nested(
+                "FederatedUser",
+                vec![
+                    Element::text("FederatedUserId", user.federated_user_id.clone()),
+                    Element::text("Arn", user.arn.clone()),
+                ],
+            ));
+        }
+        result.push(Element::integer(
+            "PackedPolicySize",
+            i64::from(issued.packed_policy_size.unwrap_or(0)),
+        ));
+        result.extend(token_size_elements(&issued));
+        Ok(issued_output(result, &issued, &principal))
+    }
+
+    fn get_caller_identity(&self, call: &StsCall) -> Result<StsOutput, StsFault> {
+        let auth = authenticated(call)?;
+        let identity = self.service.get_caller_identity(&auth.caller);
+        Ok(StsOutput::new(vec![
+            Element::text("Arn", identity.arn),
+            Element::text("UserId", identity.user_id),
+            Element::text("Account", identity.account),
+        ]))
+    }
+
+    fn get_access_key_info(&self, call: &StsCall) -> Result<StsOutput, StsFault> {
+        let auth = authenticated(call)?;
+        let account = self
+            .service
+            .get_access_key_info(&auth.caller, call.param("AccessKeyId"))
+            .map_err(|e| fault(&e))?;
+        Ok(StsOutput::new(vec![Element::text("Account", account)]))
+    }
+
+    fn decode_authorization_message(&self, call: &StsCall) -> Result<StsOutput, StsFault> {
+        let auth = authenticated(call)?;
+        let decoded = self
+            .service
+            .decode_authorization_message(&auth.caller, call.param("EncodedMessage"))
+            .map_err(|e| fault(&e))?;
+        Ok(StsOutput::new(vec![Element::text(
+            "DecodedMessage",
+            decoded,
+        )]))
+    }
+}
+
+impl TokenBackend {
+    /// Verifies `req` (`service` names the credential scope) and returns the caller behind
+    /// its key (long-term key of the directory, or the session its token opens) and the
+    /// scope's region.
+    fn verify(
+        &self,
+        req: &SignedRequest,
+        config: &VerifierConfig,
+    ) -> Result<Authenticated, StsFault> {
+        let found: RefCell<Option<session::Caller>> = RefCell::new(None);
+        let lookup = |access_key_id: &str, token: Option<&str>| {
+            let (caller, secret) =
+                self.service
+                    .caller_for_key(access_key_id, token)
+                    .map_err(|e| match e {
+                        StsError::ExpiredToken => SigV4Error::ExpiredToken,
+                        _ => SigV4Error::InvalidClientTokenId,
+                    })?;
+            found.replace(Some(caller));
+            Ok(SecretKey::new(&secret))
+        };
+        let verified = sigv4::verify_with(config, req, self.service.now(), &lookup)
+            .map_err(|e| StsFault::new(e.code(), e.message(), e.http_status()))?;
+        let caller = found
+            .into_inner()
+            .ok_or_else(|| StsFault::internal("the verified request named no caller"))?;
+        Ok(Authenticated {
+            caller,
+            region: verified.region,
+        })
+    }
+
+    fn authenticate_request(&self, raw: &RawRequest) -> Result<Caller, StsFault> {
+        let req = SignedRequest {
+            method: raw.method.clone(),
+            path: raw.path.clone(),
+            query: raw.query.clone(),
+            headers: raw.headers.clone(),
+            payload: Payload::Body(raw.body.clone()),
+        };
+        let auth = self.verify(&req, &VerifierConfig::sts())?;
+        self.service
+            .check_region(&auth.region)
+            .map_err(|e| fault(&e))?;
+        let mut caller = Caller::new(auth.caller.arn.clone(), auth.caller.access_key_id.clone());
+        caller.session = Some(Arc::new(auth));
+        Ok(caller)
+    }
+
+    fn authorize_request(&self, request: &AuthorizeRequest) -> Result<AuthorizeResponse, StsFault> {
+        let signed = &request.signed;
+        let req = SignedRequest {
+            method: signed.method.clone(),
+            path: signed.path.clone(),
+            query: signed.query.clone(),
+            headers: signed.headers.clone(),
+            payload: Payload::Hash(signed.payload_sha256.clone()),
+        };
+        // The data-plane request is signed for the service that owns the action
+        // (`s3:GetObject` → scope service `s3`).
+        let service_name = request
+            .action
+            .split_once(':')
+            .map(|(prefix, _)| prefix.to_ascii_lowercase())
+            .ok_or_else(|| {
+                StsFault::new(
+                    "ValidationError",
+                    format!("action `{}` has no service prefix", request.action),
+                    400,
+                )
+            })?;
+        let config = VerifierConfig {
+            service: service_name.into(),
+            ..VerifierConfig::sts()
+        };
+        let auth = self.verify(&req, &config)?;
+        let mut extra = Context::new();
+        for (key, values) in &request.context {
+            let value = match values.as_slice() {
+                [single] => ContextValue::Single(single.clone()),
+                many => ContextValue::Multi(many.to_vec()),
+            };
+            extra.insert(key, value);
+        }
+        if extra.get("aws:RequestedRegion").is_none() {
+            extra.insert(
+                "aws:RequestedRegion",
+                ContextValue::Single(auth.region.clone()),
+            );
+        }
+        let authorization = self
+            .service
+            .authorize(
+                &auth.caller,
+                &request.action,
+                &request.resource,
+                None,
+                &extra,
+            )
+            .map_err(|e| fault(&e))?;
+        let decision = match authorization.decision {
+            iam_policy::Decision::Allow => Decision::Allow,
+            iam_policy::Decision::ExplicitDeny => Decision::ExplicitDeny,
+            iam_policy::Decision::ImplicitDeny => Decision::ImplicitDeny,
+        };
+        Ok(AuthorizeResponse {
+            decision,
+            principal: auth.caller.arn.clone(),
+            explanation: explain(&authorization.explain()),
+        })
+    }
+}
+
+/// A one-line account of an evaluation: the deciding statements, the layer that did not
+/// allow, and the special rules that fired.
+fn explain(explanation: &iam_policy::Explanation) -> String {
+    let mut parts: Vec<String> = explanation
+        .deciding
+        .iter()
+        .map(|record| {
+            let mut part = format!("{:?}", record.layer).to_lowercase();
+            if let Some(label) = &record.label {
+                part.push_str(&format!(" policy `{label}`"));
+            }
+            match &record.sid {
+                Some(sid) => part.push_str(&format!(" statement `{sid}`")),
+                None => part.push_str(&format!(" statement {}", record.statement + 1)),
+            }
+            part
+        })
+        .collect();
+    if let Some(missing) = &explanation.missing {
+        parts.push(format!("no allow from {missing:?}"));
+    }
+    parts.extend(explanation.notes.iter().cloned());
+    if parts.is_empty() {
+        "no statement applies".to_owned()
+    } else {
+        parts.join("; ")
+    }
+}
+
+impl StsBackend for TokenBackend {
+    fn call(&self, request: &StsCall) -> Result<StsOutput, StsFault> {
+        match request.action.as_str() {
+            "AssumeRole" => self.assume_role(request),
+            "AssumeRoleWithWebIdentity" => Err(StsFault::internal("web identity pending")),
+            "AssumeRoleWithSAML" => Err(StsFault::new(
+                "InvalidIdentityToken",
+                "SAML assertions are not accepted by this endpoint",
+                400,
+            )),
+            "GetSessionToken" => self.get_session_token(request),
+            "GetFederationToken" => self.get_federation_token(request),
+            "GetCallerIdentity" => self.get_caller_identity(request),
+            "GetAccessKeyInfo" => self.get_access_key_info(request),
+            "DecodeAuthorizationMessage" => self.decode_authorization_message(request),
+            other => Err(StsFault::new(
+                "InvalidAction",
+                format!("Could not find operation {other} for version 2011-06-15"),
+                400,
+            )),
+        }
+    }
+
+    fn authenticate(&self, signed: &RawRequest) -> Result<Caller, StsFault> {
+        self.authenticate_request(signed)
+    }
+
+    fn authorize(&self, request: &AuthorizeRequest) -> Result<AuthorizeResponse, StsFault> {
+        self.authorize_request(request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(params: &[(&str, &str)]) -> StsCall {
+        StsCall {
+            action: "AssumeRole".to_owned(),
+            version: "2011-06-15".to_owned(),
+            params: params
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            caller: None,
+            request_id: "r".to_owned(),
+            source_ip: None,
+        }
+    }
+
+    #[test]
+    fn list_members_come_back_in_index_order_with_their_fields() {
+        let c = call(&[
+            ("Tags.member.2.Key", "b"),
+            ("Tags.member.10.Key", "c"),
+            ("Tags.member.1.Value", "1"),
+            ("Tags.member.1.Key", "a"),
+            ("Tags.member.2.Value", "2"),
+            ("Tags.member.10.Value", "10"),
+        ]);
+        let tags = tags(&c).unwrap();
+        let pairs: Vec<(&str, &str)> = tags
+            .iter()
+            .map(|t| (t.key.as_str(), t.value.as_str()))
+            .collect();
+        assert_eq!(pairs, [("a", "1"), ("b", "2"), ("c", "10")]);
+    }
+
+    #[test]
+    fn a_tag_without_value_is_a_validation_error() {
+        let c = call(&[("Tags.member.1.Key", "a")]);
+        assert_eq!(tags(&c).unwrap_err().code, "ValidationError");
+    }
+
+    #[test]
+    fn scalar_lists_and_policy_arns_decode() {
+        let c = call(&[
+            ("TransitiveTagKeys.member.1", "team"),
+            ("TransitiveTagKeys.member.2", "env"),
+            (
+                "PolicyArns.member.1.arn",
+                "arn:aws:iam::aws:policy/ReadOnlyAccess",
+            ),
+        ]);
+        assert_eq!(scalars(&c, "TransitiveTagKeys"), ["team", "env"]);
+        assert_eq!(policy_arns(&c), ["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+        assert!(scalars(&c, "Tags").is_empty());
+    }
+
+    #[test]
+    fn a_non_integer_duration_is_a_validation_error() {
+        let c = call(&[("DurationSeconds", "soon")]);
+        let fault = integer(&c, "DurationSeconds", "durationSeconds").unwrap_err();
+        assert_eq!(
+            (fault.code.as_str(), fault.http_status),
+            ("ValidationError", 400)
+        );
+        assert_eq!(
+            integer(&call(&[("DurationSeconds", "900")]), "DurationSeconds", "d").unwrap(),
+            Some(900)
+        );
+    }
+
+    #[test]
+    fn a_call_without_an_authenticated_caller_is_an_internal_failure() {
+        let c = call(&[]);
+        assert_eq!(authenticated(&c).err().unwrap().code, "InternalFailure");
+    }
+}
