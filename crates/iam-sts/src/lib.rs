@@ -16,3 +16,4 @@ pub mod saml;
 pub mod token;
 pub mod totp;
 pub mod webidentity;
+pub mod sigv4;
