@@ -1,5 +1,6 @@
 //! AssumeRole: every parameter constraint, caller rule, trust rule and error of
 //! sts-api.md §2, §3, §7, §8, with a fixed clock and seeded random.
+#![cfg(test)]
 
 mod op_support;
 
@@ -529,9 +530,8 @@ fn session_policies_are_parsed_resolved_and_limited() {
         &with(None, vec!["arn:aws:iam::111122223333:policy/missing"]),
     );
     assert_eq!(code, "InvalidParameterValue");
-    let eleven: Vec<&str> = std::iter::repeat("arn:aws:iam::111122223333:policy/s3-read")
-        .take(11)
-        .collect();
+    let eleven: Vec<&str> =
+        std::iter::repeat_n("arn:aws:iam::111122223333:policy/s3-read", 11).collect();
     let (code, msg, _) = err(&f, &f.alice(), &with(None, eleven));
     assert_eq!(code, "ValidationError");
     assert!(

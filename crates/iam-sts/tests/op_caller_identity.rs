@@ -1,5 +1,6 @@
 //! GetCallerIdentity and GetAccessKeyInfo answers per caller kind (sts-api.md §6.3, §6.5,
 //! §10.2) and the credential lookup behind authentication.
+#![cfg(test)]
 
 mod op_support;
 

@@ -1,7 +1,11 @@
 //! Shared fixture of the `op_*` tests: a small directory written to a temp dir from TOML
 //! plus get-account-authorization-details JSON, and a token service over it with a fixed
 //! clock and seeded random.
-#![allow(dead_code)]
+#![cfg(test)]
+#![allow(
+    dead_code,
+    reason = "each test crate uses a different part of the fixture"
+)]
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
