@@ -70,8 +70,8 @@ const DUPLICATE_TAGS_MESSAGE: &str =
 const TRANSITIVE_NOT_IN_TAGS_MESSAGE: &str =
     "The specified transitive tag key must be included in the requested tags.";
 const TRANSITIVE_CONFLICT_MESSAGE: &str = "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session.";
-const ROLE_MFA_FAILED_MESSAGE: &str =
-    "MultiFactorAuthentication failed with invalid MFA one time pass code. ";
+/// AWS's GetSessionToken MFA failure text (sts-api.md §4, note the double space).
+const GST_MFA_FAILED_MESSAGE: &str = "GetSessionToken call failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.";
 const AUTHZ_MESSAGE_AD: &[u8] = b"iamctl-authorization-message-v1";
 
 /// Configuration of a [`TokenService`].
@@ -819,9 +819,9 @@ impl TokenService {
             (None, None) => None,
             (Some(serial), Some(code)) => Some(
                 self.check_mfa(&dir, caller.user_arn.as_deref(), serial, code, now)
-                    .ok_or_else(|| StsError::AccessDenied(ROLE_MFA_FAILED_MESSAGE.to_owned()))?,
+                    .ok_or_else(|| StsError::AccessDenied(MFA_FAILED_MESSAGE.to_owned()))?,
             ),
-            _ => return Err(StsError::AccessDenied(ROLE_MFA_FAILED_MESSAGE.to_owned())),
+            _ => return Err(StsError::AccessDenied(MFA_FAILED_MESSAGE.to_owned())),
         };
         // Tags: request rules, transitive keys and inheritance (sts-api.md §7.2).
         check_tag_rules(&p.tags)?;
@@ -1094,13 +1094,13 @@ impl TokenService {
             (Some(serial), Some(code)) => {
                 let t = self
                     .check_mfa(&dir, caller.user_arn.as_deref(), serial, code, now)
-                    .ok_or_else(|| StsError::AccessDenied(MFA_FAILED_MESSAGE.to_owned()))?;
+                    .ok_or_else(|| StsError::AccessDenied(GST_MFA_FAILED_MESSAGE.to_owned()))?;
                 MfaInfo {
                     authenticated: true,
                     auth_time: Some(t),
                 }
             }
-            _ => return Err(StsError::AccessDenied(MFA_FAILED_MESSAGE.to_owned())),
+            _ => return Err(StsError::AccessDenied(GST_MFA_FAILED_MESSAGE.to_owned())),
         };
         let (access_key_id, secret) = self.new_keys(&caller.account)?;
         let record = SessionRecord {
