@@ -158,7 +158,10 @@ fn name_policy_duration_and_tag_constraints() {
         .contains("'name' failed to satisfy constraint: Member must not be null"));
     for (name, rule) in [
         ("a", "greater than or equal to 2"),
-        ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "less than or equal to 32"),
+        (
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "less than or equal to 32",
+        ),
         ("no spaces", "pattern"),
     ] {
         let e = f
