@@ -19,3 +19,4 @@ pub mod session;
 pub mod token;
 pub mod totp;
 pub mod webidentity;
+pub mod sigv4;
