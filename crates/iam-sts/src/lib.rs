@@ -16,7 +16,7 @@ pub mod keyring;
 pub mod saml;
 pub mod service;
 pub mod session;
+pub mod sigv4;
 pub mod token;
 pub mod totp;
 pub mod webidentity;
-pub mod sigv4;

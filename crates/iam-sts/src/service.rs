@@ -10,7 +10,7 @@
 //! puts a secret into an error message.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
@@ -29,6 +29,7 @@ use crate::keyring::{KeyRing, NONCE_LEN};
 use crate::session::{
     add_time_keys, merge_extra, principal_context, Caller, CallerKind, PermissionCache, Session,
 };
+use crate::sigv4::{self, SecretKey, SigV4Error, SignedRequest};
 use crate::token::{
     open_for_access_key, seal_padded, MfaInfo, RoleInfo, SessionKind, SessionRecord, SessionTag,
     TOKEN_SIZE_BUDGET,
@@ -601,10 +602,23 @@ impl TokenService {
         access_key_id: &str,
         security_token: Option<&str>,
     ) -> Result<(Caller, String), StsError> {
+        self.caller_for_key_at(access_key_id, security_token, self.clock.now())
+    }
+
+    /// [`TokenService::caller_for_key`] with session expiry judged at `now`.
+    ///
+    /// # Errors
+    /// As [`TokenService::caller_for_key`].
+    pub fn caller_for_key_at(
+        &self,
+        access_key_id: &str,
+        security_token: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(Caller, String), StsError> {
         match AccessKeyKind::of(access_key_id) {
             Some(AccessKeyKind::Temporary) => {
                 let token = security_token.ok_or(StsError::InvalidClientTokenId)?;
-                let caller = self.open_session(access_key_id, token)?;
+                let caller = self.open_session_at(access_key_id, token, now)?;
                 let secret = caller
                     .session
                     .as_ref()
@@ -637,7 +651,15 @@ impl TokenService {
     /// [`StsError::ExpiredToken`] for an expired session; [`StsError::InvalidClientTokenId`]
     /// for anything else wrong with the token.
     pub fn open_session(&self, access_key_id: &str, token: &str) -> Result<Caller, StsError> {
-        let now = self.clock.now();
+        self.open_session_at(access_key_id, token, self.clock.now())
+    }
+
+    fn open_session_at(
+        &self,
+        access_key_id: &str,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Caller, StsError> {
         let ring = self.keyring.read().unwrap_or_else(PoisonError::into_inner);
         let record = open_for_access_key(token, access_key_id, &ring, now).map_err(|e| {
             if e.code() == "ExpiredToken" {
@@ -647,6 +669,45 @@ impl TokenService {
             }
         })?;
         Ok(Caller::from_session(Session::new(record, token)))
+    }
+
+    /// Authenticates a SigV4-signed request at `now`: the secret comes from the directory
+    /// for long-term keys (`AKIA…`, active only) or from the opened session token for
+    /// temporary keys (`ASIA…` with `X-Amz-Security-Token`, which must belong to the key).
+    ///
+    /// # Errors
+    /// The SigV4 errors (`MissingAuthenticationToken`, `IncompleteSignature`,
+    /// `SignatureDoesNotMatch`, `RequestExpired`) as [`StsError::Authentication`];
+    /// `InvalidClientTokenId` and `ExpiredToken` for bad keys and tokens.
+    pub fn authenticate(
+        &self,
+        req: &SignedRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Caller, StsError> {
+        let found: Mutex<Option<Caller>> = Mutex::new(None);
+        let lookup = |key: &str, token: Option<&str>| -> Result<SecretKey, SigV4Error> {
+            let (caller, secret) =
+                self.caller_for_key_at(key, token, now)
+                    .map_err(|e| match e {
+                        StsError::ExpiredToken => SigV4Error::ExpiredToken,
+                        _ => SigV4Error::InvalidClientTokenId,
+                    })?;
+            *found.lock().unwrap_or_else(PoisonError::into_inner) = Some(caller);
+            Ok(SecretKey::new(&secret))
+        };
+        sigv4::verify(req, now, &lookup).map_err(|e| match e {
+            SigV4Error::InvalidClientTokenId => StsError::InvalidClientTokenId,
+            SigV4Error::ExpiredToken => StsError::ExpiredToken,
+            other => StsError::Authentication {
+                code: other.code(),
+                status: other.http_status(),
+                message: other.message(),
+            },
+        })?;
+        found
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+            .ok_or(StsError::InvalidClientTokenId)
     }
 
     fn seal(

@@ -325,3 +325,25 @@ pub fn assume(role: &str, name: &str) -> AssumeRoleParams {
         ..AssumeRoleParams::default()
     }
 }
+
+/// A GetCallerIdentity request signed at the fixture's clock time.
+pub fn signed(
+    f: &Fixture,
+    key: &str,
+    secret: &str,
+    token: Option<&str>,
+) -> iam_sts::sigv4::SignedRequest {
+    use iam_sts::sigv4::{sign, SecretKey, SignedRequest, SigningParams};
+    let secret = SecretKey::new(secret);
+    let mut req = SignedRequest::new("POST", "/")
+        .with_header("Host", "127.0.0.1:18443")
+        .with_header(
+            "Content-Type",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        )
+        .with_body("Action=GetCallerIdentity&Version=2011-06-15");
+    let mut params = SigningParams::new(key, &secret, "us-east-1", "sts", f.service.now());
+    params.security_token = token;
+    sign(&mut req, &params).unwrap();
+    req
+}
