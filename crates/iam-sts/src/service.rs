@@ -10,7 +10,7 @@
 //! puts a secret into an error message.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
@@ -29,6 +29,7 @@ use crate::keyring::{KeyRing, NONCE_LEN};
 use crate::session::{
     add_time_keys, merge_extra, principal_context, Caller, CallerKind, PermissionCache, Session,
 };
+use crate::sigv4::{self, SecretKey, SigV4Error, SignedRequest};
 use crate::token::{
     open_for_access_key, seal_padded, MfaInfo, RoleInfo, SessionKind, SessionRecord, SessionTag,
     TOKEN_SIZE_BUDGET,
@@ -70,8 +71,8 @@ const DUPLICATE_TAGS_MESSAGE: &str =
 const TRANSITIVE_NOT_IN_TAGS_MESSAGE: &str =
     "The specified transitive tag key must be included in the requested tags.";
 const TRANSITIVE_CONFLICT_MESSAGE: &str = "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session.";
-const ROLE_MFA_FAILED_MESSAGE: &str =
-    "MultiFactorAuthentication failed with invalid MFA one time pass code. ";
+/// AWS's GetSessionToken MFA failure text (sts-api.md §4, note the double space).
+const GST_MFA_FAILED_MESSAGE: &str = "GetSessionToken call failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.";
 const AUTHZ_MESSAGE_AD: &[u8] = b"iamctl-authorization-message-v1";
 
 /// Configuration of a [`TokenService`].
@@ -601,10 +602,23 @@ impl TokenService {
         access_key_id: &str,
         security_token: Option<&str>,
     ) -> Result<(Caller, String), StsError> {
+        self.caller_for_key_at(access_key_id, security_token, self.clock.now())
+    }
+
+    /// [`TokenService::caller_for_key`] with session expiry judged at `now`.
+    ///
+    /// # Errors
+    /// As [`TokenService::caller_for_key`].
+    pub fn caller_for_key_at(
+        &self,
+        access_key_id: &str,
+        security_token: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(Caller, String), StsError> {
         match AccessKeyKind::of(access_key_id) {
             Some(AccessKeyKind::Temporary) => {
                 let token = security_token.ok_or(StsError::InvalidClientTokenId)?;
-                let caller = self.open_session(access_key_id, token)?;
+                let caller = self.open_session_at(access_key_id, token, now)?;
                 let secret = caller
                     .session
                     .as_ref()
@@ -637,7 +651,15 @@ impl TokenService {
     /// [`StsError::ExpiredToken`] for an expired session; [`StsError::InvalidClientTokenId`]
     /// for anything else wrong with the token.
     pub fn open_session(&self, access_key_id: &str, token: &str) -> Result<Caller, StsError> {
-        let now = self.clock.now();
+        self.open_session_at(access_key_id, token, self.clock.now())
+    }
+
+    fn open_session_at(
+        &self,
+        access_key_id: &str,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Caller, StsError> {
         let ring = self.keyring.read().unwrap_or_else(PoisonError::into_inner);
         let record = open_for_access_key(token, access_key_id, &ring, now).map_err(|e| {
             if e.code() == "ExpiredToken" {
@@ -647,6 +669,45 @@ impl TokenService {
             }
         })?;
         Ok(Caller::from_session(Session::new(record, token)))
+    }
+
+    /// Authenticates a SigV4-signed request at `now`: the secret comes from the directory
+    /// for long-term keys (`AKIA…`, active only) or from the opened session token for
+    /// temporary keys (`ASIA…` with `X-Amz-Security-Token`, which must belong to the key).
+    ///
+    /// # Errors
+    /// The SigV4 errors (`MissingAuthenticationToken`, `IncompleteSignature`,
+    /// `SignatureDoesNotMatch`, `RequestExpired`) as [`StsError::Authentication`];
+    /// `InvalidClientTokenId` and `ExpiredToken` for bad keys and tokens.
+    pub fn authenticate(
+        &self,
+        req: &SignedRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Caller, StsError> {
+        let found: Mutex<Option<Caller>> = Mutex::new(None);
+        let lookup = |key: &str, token: Option<&str>| -> Result<SecretKey, SigV4Error> {
+            let (caller, secret) =
+                self.caller_for_key_at(key, token, now)
+                    .map_err(|e| match e {
+                        StsError::ExpiredToken => SigV4Error::ExpiredToken,
+                        _ => SigV4Error::InvalidClientTokenId,
+                    })?;
+            *found.lock().unwrap_or_else(PoisonError::into_inner) = Some(caller);
+            Ok(SecretKey::new(&secret))
+        };
+        sigv4::verify(req, now, &lookup).map_err(|e| match e {
+            SigV4Error::InvalidClientTokenId => StsError::InvalidClientTokenId,
+            SigV4Error::ExpiredToken => StsError::ExpiredToken,
+            other => StsError::Authentication {
+                code: other.code(),
+                status: other.http_status(),
+                message: other.message(),
+            },
+        })?;
+        found
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+            .ok_or(StsError::InvalidClientTokenId)
     }
 
     fn seal(
@@ -819,9 +880,9 @@ impl TokenService {
             (None, None) => None,
             (Some(serial), Some(code)) => Some(
                 self.check_mfa(&dir, caller.user_arn.as_deref(), serial, code, now)
-                    .ok_or_else(|| StsError::AccessDenied(ROLE_MFA_FAILED_MESSAGE.to_owned()))?,
+                    .ok_or_else(|| StsError::AccessDenied(MFA_FAILED_MESSAGE.to_owned()))?,
             ),
-            _ => return Err(StsError::AccessDenied(ROLE_MFA_FAILED_MESSAGE.to_owned())),
+            _ => return Err(StsError::AccessDenied(MFA_FAILED_MESSAGE.to_owned())),
         };
         // Tags: request rules, transitive keys and inheritance (sts-api.md §7.2).
         check_tag_rules(&p.tags)?;
@@ -1094,13 +1155,13 @@ impl TokenService {
             (Some(serial), Some(code)) => {
                 let t = self
                     .check_mfa(&dir, caller.user_arn.as_deref(), serial, code, now)
-                    .ok_or_else(|| StsError::AccessDenied(MFA_FAILED_MESSAGE.to_owned()))?;
+                    .ok_or_else(|| StsError::AccessDenied(GST_MFA_FAILED_MESSAGE.to_owned()))?;
                 MfaInfo {
                     authenticated: true,
                     auth_time: Some(t),
                 }
             }
-            _ => return Err(StsError::AccessDenied(MFA_FAILED_MESSAGE.to_owned())),
+            _ => return Err(StsError::AccessDenied(GST_MFA_FAILED_MESSAGE.to_owned())),
         };
         let (access_key_id, secret) = self.new_keys(&caller.account)?;
         let record = SessionRecord {
