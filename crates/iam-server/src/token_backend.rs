@@ -428,13 +428,16 @@ impl TokenBackend {
             headers: raw.headers.clone(),
             payload: Payload::Body(raw.body.clone()),
         };
-        let auth = self.verify(&req, &VerifierConfig::sts())?;
-        self.service
-            .check_region(&auth.region)
+        let caller = self
+            .service
+            .authenticate(&req, self.service.now())
             .map_err(|e| fault(&e))?;
-        let mut caller = Caller::new(auth.caller.arn.clone(), auth.caller.access_key_id.clone());
-        caller.session = Some(Arc::new(auth));
-        Ok(caller)
+        // The request verified, so its credential scope is the one the client signed.
+        let region = scope_region(&req).unwrap_or_else(|| self.service.config().region.clone());
+        self.service.check_region(&region).map_err(|e| fault(&e))?;
+        let mut out = Caller::new(caller.arn.clone(), caller.access_key_id.clone());
+        out.session = Some(Arc::new(Authenticated { caller, region }));
+        Ok(out)
     }
 
     fn authorize_request(&self, request: &AuthorizeRequest) -> Result<AuthorizeResponse, StsFault> {
@@ -499,6 +502,25 @@ impl TokenBackend {
             explanation: explain(&authorization.explain()),
         })
     }
+}
+
+/// The region of a request's credential scope (`AKID/date/region/service/aws4_request`), from
+/// the `Authorization` header or the presigned `X-Amz-Credential` parameter.
+fn scope_region(req: &SignedRequest) -> Option<String> {
+    let from_header = req
+        .headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+        .and_then(|(_, value)| value.split("Credential=").nth(1))
+        .map(|rest| rest.split([',', ' ']).next().unwrap_or_default().to_owned());
+    let credential = from_header.or_else(|| {
+        req.query.split('&').find_map(|pair| {
+            let (name, value) = pair.split_once('=')?;
+            (name == "X-Amz-Credential").then(|| value.replace("%2F", "/").replace("%2f", "/"))
+        })
+    })?;
+    let region = credential.split('/').nth(2)?;
+    (!region.is_empty()).then(|| region.to_owned())
 }
 
 /// A one-line account of an evaluation: the deciding statements, the layer that did not
@@ -631,6 +653,22 @@ mod tests {
             integer(&call(&[("DurationSeconds", "900")]), "DurationSeconds", "d").unwrap(),
             Some(900)
         );
+    }
+
+    #[test]
+    fn the_scope_region_comes_from_the_header_or_the_presigned_credential() {
+        let header = SignedRequest::new("POST", "/").with_header(
+            "Authorization",
+            "AWS4-HMAC-SHA256 Credential=AKID/20261129/eu-west-1/sts/aws4_request, \
+             SignedHeaders=host, Signature=00",
+        );
+        assert_eq!(scope_region(&header).as_deref(), Some("eu-west-1"));
+        let presigned = SignedRequest::new(
+            "GET",
+            "/?Action=GetCallerIdentity&X-Amz-Credential=AKID%2F20261129%2Fus-east-2%2Fsts%2Faws4_request",
+        );
+        assert_eq!(scope_region(&presigned).as_deref(), Some("us-east-2"));
+        assert_eq!(scope_region(&SignedRequest::new("GET", "/")), None);
     }
 
     #[test]
