@@ -6,6 +6,8 @@
 //! `eu-west-1`), requests signed with `iam_sts::sigv4::sign` at a fixed time. Output:
 //! assertions on callers, result elements and decisions. No socket is opened.
 
+#![cfg(test)]
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
