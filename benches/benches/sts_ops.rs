@@ -91,7 +91,10 @@ fn bench(c: &mut Criterion) {
         return;
     };
     c.bench_function("sts_assume_role", |b| {
-        b.iter(|| svc.assume_role(&alice, std::hint::black_box(&params)).is_ok())
+        b.iter(|| {
+            svc.assume_role(&alice, std::hint::black_box(&params))
+                .is_ok()
+        })
     });
     let cr = &out.credentials;
     let Ok((session, _)) = svc.caller_for_key(&cr.access_key_id, Some(cr.session_token.expose()))

@@ -27,7 +27,8 @@ use crate::directory::{Directory, KeyStatus, SharedDirectory};
 use crate::error::{StsError, ValidationFailure};
 use crate::keyring::{KeyRing, NONCE_LEN};
 use crate::session::{
-    add_time_keys, merge_extra, principal_context, Caller, CallerKind, PermissionCache, Session,
+    add_time_keys, add_time_keys_with, merge_extra, principal_context, Caller, CallerKind,
+    PermissionCache, Session,
 };
 use crate::sigv4::{self, SecretKey, SigV4Error, SignedRequest};
 use crate::token::{
@@ -1419,19 +1420,16 @@ impl TokenService {
         let dir = self.directory.current();
         let cached = self.cache.permissions(&dir, caller, resource_account)?;
         let mut ctx = (*cached.principal_context).clone();
-        add_time_keys(&mut ctx, caller, now);
+        add_time_keys_with(&mut ctx, caller, now, self.cache.time_strings(now));
         merge_extra(&mut ctx, extra);
+        // The unique id and the role ARN come from `aws:userid` and `aws:PrincipalArn`.
         let mut b = Request::builder()
             .principal(caller.arn.clone())
             .action(action)
             .resource(resource)
-            .unique_id(caller.user_id.clone())
             .context(ctx);
         if let Some(a) = resource_account {
             b = b.resource_account(a);
-        }
-        if let Some(r) = caller.role_arn() {
-            b = b.role_arn(r);
         }
         if caller.kind == CallerKind::FederatedUser {
             if let Some(u) = &caller.user_arn {
