@@ -1354,6 +1354,28 @@ impl TokenService {
         Ok(())
     }
 
+    /// IAM API calls by temporary credentials (sts-api.md §9.3): a GetSessionToken session
+    /// needs MFA context (`InvalidClientTokenId` without it, as observed); a federated user
+    /// may not call IAM at all (`AccessDenied`).
+    fn restrict_iam_api(caller: &Caller, action: &str) -> Result<(), StsError> {
+        let Some(session) = &caller.session else {
+            return Ok(());
+        };
+        let iam = action
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("iam:"));
+        if !iam {
+            return Ok(());
+        }
+        match session.kind() {
+            SessionKind::SessionToken if !session.record().mfa.authenticated => {
+                Err(StsError::InvalidClientTokenId)
+            }
+            SessionKind::FederatedUser => Err(StsError::not_authorized(&caller.arn, action, "*")),
+            _ => Ok(()),
+        }
+    }
+
     /// `GetAccessKeyInfo` (sts-api.md §6.5): the account embedded in `access_key_id`.
     ///
     /// \[project decision\]: a key id without an embedded account that is a long-term key of
@@ -1417,6 +1439,7 @@ impl TokenService {
         extra: &Context,
     ) -> Result<Authorization, StsError> {
         let now = self.clock.now();
+        Self::restrict_iam_api(caller, action)?;
         let dir = self.directory.current();
         let cached = self.cache.permissions(&dir, caller, resource_account)?;
         let mut ctx = (*cached.principal_context).clone();
