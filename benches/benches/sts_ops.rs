@@ -4,7 +4,8 @@
 //! written to a temp dir, a fixed clock and a seeded key ring.
 //! Output: criterion timings for `sts_assume_role` (parameter checks, trust evaluation by
 //! the engine, sealing; target ≤ 20 µs) and `sts_authorize_cached` (authorize on a session
-//! whose permissions are cached; target ≤ 1.5 µs).
+//! whose permissions are cached; target ≤ 1.5 µs) and `sts_authorize_engine_only` (the
+//! engine's evaluation of that request alone, for comparison).
 //! Never: reads `IAMCTL_DATA`; leaves the temp dir behind when it can remove it.
 
 use std::sync::Arc;
@@ -115,6 +116,18 @@ fn bench(c: &mut Criterion) {
             .map(|a| a.is_allowed())
         })
     });
+    // The engine's share: evaluating the request `authorize` built, without building it.
+    if let Ok(a) = svc.authorize(
+        &session,
+        "s3:GetObject",
+        "arn:aws:s3:::data/report.csv",
+        Some("111122223333"),
+        &extra,
+    ) {
+        c.bench_function("sts_authorize_engine_only", |b| {
+            b.iter(|| a.permissions.evaluate(std::hint::black_box(&a.request)).is_allowed())
+        });
+    }
 }
 
 /// The bench group (written out instead of `criterion_group!`, whose function has no docs).
