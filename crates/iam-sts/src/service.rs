@@ -27,7 +27,8 @@ use crate::directory::{Directory, KeyStatus, SharedDirectory};
 use crate::error::{StsError, ValidationFailure};
 use crate::keyring::{KeyRing, NONCE_LEN};
 use crate::session::{
-    add_time_keys, merge_extra, principal_context, Caller, CallerKind, PermissionCache, Session,
+    add_time_keys, add_time_keys_with, merge_extra, principal_context, Caller, CallerKind,
+    PermissionCache, Session,
 };
 use crate::sigv4::{self, SecretKey, SigV4Error, SignedRequest};
 use crate::token::{
@@ -1353,6 +1354,28 @@ impl TokenService {
         Ok(())
     }
 
+    /// IAM API calls by temporary credentials (sts-api.md §9.3): a GetSessionToken session
+    /// needs MFA context (`InvalidClientTokenId` without it, as observed); a federated user
+    /// may not call IAM at all (`AccessDenied`).
+    fn restrict_iam_api(caller: &Caller, action: &str) -> Result<(), StsError> {
+        let Some(session) = &caller.session else {
+            return Ok(());
+        };
+        let iam = action
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("iam:"));
+        if !iam {
+            return Ok(());
+        }
+        match session.kind() {
+            SessionKind::SessionToken if !session.record().mfa.authenticated => {
+                Err(StsError::InvalidClientTokenId)
+            }
+            SessionKind::FederatedUser => Err(StsError::not_authorized(&caller.arn, action, "*")),
+            _ => Ok(()),
+        }
+    }
+
     /// `GetAccessKeyInfo` (sts-api.md §6.5): the account embedded in `access_key_id`.
     ///
     /// \[project decision\]: a key id without an embedded account that is a long-term key of
@@ -1416,22 +1439,20 @@ impl TokenService {
         extra: &Context,
     ) -> Result<Authorization, StsError> {
         let now = self.clock.now();
+        Self::restrict_iam_api(caller, action)?;
         let dir = self.directory.current();
         let cached = self.cache.permissions(&dir, caller, resource_account)?;
         let mut ctx = (*cached.principal_context).clone();
-        add_time_keys(&mut ctx, caller, now);
+        add_time_keys_with(&mut ctx, caller, now, self.cache.time_strings(now));
         merge_extra(&mut ctx, extra);
+        // The unique id and the role ARN come from `aws:userid` and `aws:PrincipalArn`.
         let mut b = Request::builder()
             .principal(caller.arn.clone())
             .action(action)
             .resource(resource)
-            .unique_id(caller.user_id.clone())
             .context(ctx);
         if let Some(a) = resource_account {
             b = b.resource_account(a);
-        }
-        if let Some(r) = caller.role_arn() {
-            b = b.role_arn(r);
         }
         if caller.kind == CallerKind::FederatedUser {
             if let Some(u) = &caller.user_arn {

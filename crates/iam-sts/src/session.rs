@@ -323,8 +323,41 @@ pub fn principal_context(caller: &Caller, dir: &Directory) -> Context {
 /// Adds `aws:CurrentTime`, `aws:EpochTime` and, for sessions with MFA,
 /// `aws:MultiFactorAuthAge` as of `now`.
 pub fn add_time_keys(ctx: &mut Context, caller: &Caller, now: DateTime<Utc>) {
-    ctx.insert("aws:CurrentTime", single(iso(now)));
-    ctx.insert("aws:EpochTime", single(now.timestamp().to_string()));
+    add_time_keys_with(ctx, caller, now, (iso(now), now.timestamp().to_string()));
+}
+
+/// The `aws:CurrentTime` and `aws:EpochTime` strings of the last second asked for,
+/// formatted once per second (formatting dominates a cached authorization otherwise).
+#[derive(Debug, Default)]
+pub struct TimeStrings {
+    last: Mutex<Option<(i64, String, String)>>,
+}
+
+impl TimeStrings {
+    /// The two strings for `now` (to the second).
+    pub fn get(&self, now: DateTime<Utc>) -> (String, String) {
+        let secs = now.timestamp();
+        let mut guard = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        match &*guard {
+            Some((s, iso_text, epoch)) if *s == secs => (iso_text.clone(), epoch.clone()),
+            _ => {
+                let pair = (iso(now), secs.to_string());
+                *guard = Some((secs, pair.0.clone(), pair.1.clone()));
+                pair
+            }
+        }
+    }
+}
+
+/// [`add_time_keys`] with the time strings already formatted.
+pub fn add_time_keys_with(
+    ctx: &mut Context,
+    caller: &Caller,
+    now: DateTime<Utc>,
+    (current, epoch): (String, String),
+) {
+    ctx.insert("aws:CurrentTime", ContextValue::Single(current));
+    ctx.insert("aws:EpochTime", ContextValue::Single(epoch));
     if let Some(at) = caller
         .session
         .as_ref()
@@ -371,6 +404,7 @@ struct CacheInner {
 #[derive(Debug)]
 pub struct PermissionCache {
     capacity: usize,
+    times: TimeStrings,
     inner: Mutex<CacheInner>,
     compiled: Mutex<CompiledPolicies>,
 }
@@ -390,9 +424,15 @@ impl PermissionCache {
     pub fn new(capacity: usize) -> PermissionCache {
         PermissionCache {
             capacity: capacity.max(1),
+            times: TimeStrings::default(),
             inner: Mutex::new(CacheInner::default()),
             compiled: Mutex::new(CompiledPolicies::default()),
         }
+    }
+
+    /// The cached time strings for `now` (see [`TimeStrings`]).
+    pub fn time_strings(&self, now: DateTime<Utc>) -> (String, String) {
+        self.times.get(now)
     }
 
     /// How many callers are cached.

@@ -239,3 +239,61 @@ fn the_cache_stays_bounded() {
         assert!(small.len() <= 4);
     }
 }
+
+#[test]
+fn scps_and_organization_keys_apply_to_sessions() {
+    let f = Fixture::new();
+    let ctx = Context::new();
+    // alice's own policy allows s3:DeleteBucket; the SCP on her unit denies it.
+    let a = f
+        .service
+        .authorize(
+            &f.alice(),
+            "s3:DeleteBucket",
+            "arn:aws:s3:::b",
+            Some(ACCT),
+            &ctx,
+        )
+        .unwrap();
+    assert_eq!(a.decision, iam_policy::Decision::ExplicitDeny);
+    assert_eq!(get(&a, "aws:PrincipalOrgID"), Some("o-a1b2c3d4e5"));
+    let paths: Vec<&str> = a
+        .request
+        .context()
+        .get("aws:PrincipalOrgPaths")
+        .unwrap()
+        .values()
+        .collect();
+    assert_eq!(paths, vec!["o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/"]);
+    let out = f
+        .service
+        .assume_role(&f.alice(), &assume(APP_ROLE, "s1"))
+        .unwrap();
+    let c = f.session_caller(&out.credentials);
+    let a = f
+        .service
+        .authorize(&c, "s3:GetObject", "arn:aws:s3:::data/k", Some(ACCT), &ctx)
+        .unwrap();
+    assert!(
+        a.is_allowed(),
+        "FullAWSAccess at every level lets the role's grants through"
+    );
+}
+
+#[test]
+fn mfa_context_of_a_session_token_carries_into_assumed_roles() {
+    let f = Fixture::new();
+    let p = GetSessionTokenParams {
+        serial_number: Some(MFA_SERIAL.into()),
+        token_code: Some(f.totp_now()),
+        ..Default::default()
+    };
+    let gst = f.service.get_session_token(&f.alice(), &p).unwrap();
+    let c = f.session_caller(&gst.credentials);
+    // mfa-only trusts the account when MFA is present; the identity policy allows.
+    let out = f.service.assume_role(&c, &assume(MFA_ROLE, "m1")).unwrap();
+    let s = f.session_caller(&out.credentials);
+    let rec = s.session.as_ref().unwrap().record();
+    assert!(rec.mfa.authenticated);
+    assert_eq!(rec.mfa.auth_time, Some(start()));
+}

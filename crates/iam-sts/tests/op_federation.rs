@@ -311,3 +311,24 @@ fn federated_users_may_call_only_get_caller_identity() {
         "AccessDenied"
     );
 }
+
+#[test]
+fn federated_users_get_no_iam_api() {
+    let f = Fixture::new();
+    let out = f
+        .service
+        .get_federation_token(
+            &f.alice(),
+            &GetFederationTokenParams {
+                policy: Some(S3_GET.into()),
+                ..fed("noiam")
+            },
+        )
+        .unwrap();
+    let c = f.session_caller(&out.credentials);
+    let e = f
+        .service
+        .authorize(&c, "iam:ListUsers", "*", None, &Context::new())
+        .unwrap_err();
+    assert_eq!(e.code(), "AccessDenied");
+}

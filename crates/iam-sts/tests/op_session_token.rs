@@ -181,3 +181,53 @@ fn no_policy_can_deny_get_session_token() {
         .get_session_token(&f.caller(BOB_KEY), &gst(None))
         .is_ok());
 }
+
+#[test]
+fn iam_calls_need_mfa_context_on_a_session_token() {
+    let f = Fixture::new();
+    let ctx = iam_policy::context::Context::new();
+    let plain = f.service.get_session_token(&f.alice(), &gst(None)).unwrap();
+    let c = f.session_caller(&plain.credentials);
+    let e = f
+        .service
+        .authorize(&c, "iam:ListUsers", "*", None, &ctx)
+        .unwrap_err();
+    assert_eq!((e.code(), e.http_status()), ("InvalidClientTokenId", 403));
+    assert!(f
+        .service
+        .authorize(&c, "s3:GetObject", "arn:aws:s3:::b/k", Some(ACCT), &ctx)
+        .is_ok());
+    let p = GetSessionTokenParams {
+        serial_number: Some(MFA_SERIAL.into()),
+        token_code: Some(f.totp_now()),
+        ..Default::default()
+    };
+    let mfa = f.service.get_session_token(&f.alice(), &p).unwrap();
+    let c = f.session_caller(&mfa.credentials);
+    assert!(f
+        .service
+        .authorize(&c, "iam:ListUsers", "*", None, &ctx)
+        .is_ok());
+}
+
+#[test]
+fn a_disabled_region_is_refused() {
+    let f = Fixture::new();
+    assert!(f.service.check_region("us-east-1").is_ok());
+    let svc = iam_sts::service::TokenService::new(
+        f.service.directory().clone(),
+        iam_sts::keyring::KeyRing::new(),
+        f.clock.clone(),
+        std::sync::Arc::new(iam_sts::clock::SeededRandom::new(1)),
+        iam_sts::service::ServiceConfig {
+            enabled_regions: vec!["us-east-1".into()],
+            ..Default::default()
+        },
+    );
+    let e = svc.check_region("eu-west-3").unwrap_err();
+    assert_eq!(
+        (e.code(), e.http_status()),
+        ("RegionDisabledException", 403)
+    );
+    assert!(svc.check_region("us-east-1").is_ok());
+}

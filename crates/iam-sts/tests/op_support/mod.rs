@@ -84,6 +84,28 @@ secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 user = "dave"
 id = "AKIADAVEEXAMPLE23456"
 secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+[[account]]
+id = "999988887777"
+
+[organization]
+id = "o-a1b2c3d4e5"
+management_account = "999988887777"
+root_id = "r-ab12"
+accounts = ["999988887777", "444455556666"]
+full_aws_access = true
+
+[[organization.unit]]
+id = "ou-ab12-11111111"
+name = "prod"
+parent = "r-ab12"
+accounts = ["111122223333"]
+
+[[organization.policy]]
+name = "deny-bucket-delete"
+kind = "scp"
+text = '''{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}]}'''
+targets = ["ou-ab12-11111111"]
 "#;
 
 fn stmt_list(v: &str) -> String {
@@ -128,7 +150,7 @@ fn role(
 
 /// The account JSON; `revoke_before` adds an `aws:TokenIssueTime` deny to role `app`.
 pub fn prod_json(revoke_before: Option<&str>) -> String {
-    let alice_policy = r#"{"Effect":"Allow","Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity","sts:GetFederationToken","sts:DecodeAuthorizationMessage","sts:GetAccessKeyInfo","s3:*"],"Resource":"*"}"#;
+    let alice_policy = r#"{"Effect":"Allow","Action":["s3:DeleteBucket","sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity","sts:GetFederationToken","sts:DecodeAuthorizationMessage","sts:GetAccessKeyInfo","s3:*"],"Resource":"*"}"#;
     let trusted = r#""Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"}"#;
     let app_trust = format!(
         r#"{{"Effect":"Allow",{trusted},"Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"]}},
