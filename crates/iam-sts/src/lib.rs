@@ -13,7 +13,7 @@ pub mod fuzzing;
 pub mod keyring;
 #[cfg(feature = "saml")]
 pub mod saml;
+pub mod sigv4;
 pub mod token;
 pub mod totp;
 pub mod webidentity;
-pub mod sigv4;
