@@ -1,16 +1,19 @@
-//! `iamctl`: lint IAM policies and decide requests.
+//! `iamctl`: lint IAM policies, explain diagnostic codes and decide requests.
 //!
 //! Stage: command line. Input: arguments, files and stdin. Output: text on stdout and
 //! stderr, and the exit code. This file only parses the command line and dispatches to
 //! one module per subcommand; it never does a subcommand's work itself.
 
 mod can;
+mod explain;
+mod lint;
+mod output;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Lint AWS IAM policies and decide requests.
+/// Lint AWS IAM policies, explain what iamctl reports and decide requests.
 #[derive(Debug, Parser)]
 #[command(name = "iamctl", version, about)]
 struct Cli {
@@ -20,13 +23,19 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Check policy documents and report every problem found.
+    Lint(lint::LintArgs),
+    /// Print the documentation of a diagnostic code (or list every code).
+    Explain(explain::ExplainArgs),
     /// Decide whether a principal may perform an action (or check a case file).
-    Can(can::CanArgs),
+    Can(Box<can::CanArgs>),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Lint(args) => lint::run(&args),
+        Command::Explain(args) => explain::run(&args),
         Command::Can(args) => can::run(&args),
     }
 }

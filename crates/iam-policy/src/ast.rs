@@ -199,7 +199,7 @@ pub enum Element {
 }
 
 /// `Principal` or `NotPrincipal`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Eq)]
 #[non_exhaustive]
 pub struct PrincipalClause {
     /// True for `NotPrincipal`.
@@ -210,6 +210,12 @@ pub struct PrincipalClause {
     pub key_span: Span,
     /// Span of the value.
     pub span: Span,
+}
+
+impl PartialEq for PrincipalClause {
+    fn eq(&self, other: &Self) -> bool {
+        self.negated == other.negated && self.value == other.value
+    }
 }
 
 /// The value of a principal clause.
@@ -258,7 +264,7 @@ pub struct PrincipalEntry {
 }
 
 /// `Action` or `NotAction`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Eq)]
 #[non_exhaustive]
 pub struct ActionClause {
     /// True for `NotAction`.
@@ -269,8 +275,14 @@ pub struct ActionClause {
     pub key_span: Span,
 }
 
+impl PartialEq for ActionClause {
+    fn eq(&self, other: &Self) -> bool {
+        self.negated == other.negated && self.items == other.items
+    }
+}
+
 /// `Resource` or `NotResource`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Eq)]
 #[non_exhaustive]
 pub struct ResourceClause {
     /// True for `NotResource`.
@@ -282,6 +294,14 @@ pub struct ResourceClause {
     pub templates: Vec<Template>,
     /// Span of the member name.
     pub key_span: Span,
+}
+
+impl PartialEq for ResourceClause {
+    fn eq(&self, other: &Self) -> bool {
+        self.negated == other.negated
+            && self.items == other.items
+            && self.templates == other.templates
+    }
 }
 
 /// `Condition`: operator blocks, all of which must hold.

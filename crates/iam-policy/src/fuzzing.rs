@@ -201,6 +201,48 @@ fn check_value(value: &Value<'_>, text: &str, parent: Span) {
     }
 }
 
+/// Fuzz target `policy`: arbitrary bytes checked as every policy type.
+///
+/// Invariants: checking never panics; every diagnostic span lies inside the input; a
+/// document with no errors renders to text that parses back to an equal document.
+///
+/// ```
+/// iam_policy::fuzzing::policy(br#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#);
+/// iam_policy::fuzzing::policy(b"{\"Statement\": []}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[expect(
+    clippy::panic,
+    reason = "a fuzz harness reports a broken invariant by panicking"
+)]
+pub fn policy(data: &[u8]) {
+    for &policy_type in crate::PolicyType::ALL {
+        let options = crate::ParseOptions {
+            policy_type,
+            ..crate::ParseOptions::default()
+        };
+        let checked = crate::check_policy_bytes(data, &options);
+        for d in &checked.diagnostics {
+            let span = d.span();
+            if span.start > span.end || span.end > data.len() {
+                panic!("diagnostic {} span {span:?} outside input", d.code());
+            }
+        }
+        if checked.has_errors() {
+            continue;
+        }
+        let Some(doc) = checked.document else {
+            panic!("no errors but no document");
+        };
+        let text = crate::render_policy(&doc);
+        let again = crate::parse_policy(&text, &options)
+            .unwrap_or_else(|e| panic!("rendered policy does not parse: {e}\n{text}"));
+        if again != doc {
+            panic!("render/parse round trip changed the document\n{text}");
+        }
+    }
+}
+
 /// Split `data` at the first NUL byte into a policy text and a request description
 /// (`principal\naction\nresource\nkey=value...`), compile the policy as an identity,
 /// resource and SCP policy, and evaluate and explain the request against each.

@@ -6,6 +6,7 @@
 pub mod arn;
 pub mod ast;
 pub mod cases;
+mod check;
 pub mod compile;
 pub mod condition;
 pub mod context;
@@ -19,11 +20,17 @@ pub mod manual;
 pub mod parse;
 pub mod pattern;
 pub mod principal;
+mod render;
 mod source;
+mod validate;
 pub mod vars;
 
+pub use check::{
+    aws_error, check_policy, check_policy_bytes, parse_policy, Checked, ParseErrors, ParseOptions,
+};
 pub use diag::{Diagnostic, Severity};
 pub use parse::{PolicyType, UnknownPolicyType};
+pub use render::render_policy;
 pub use source::{LineCol, LineIndex, Source, Span};
 
 pub use compile::{CompileErrors, CompileOptions, PolicySet};

@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 type Harness = fn(&[u8]);
 
 /// Fuzz target name (its folder under `corpus/fuzz-regressions`) → harness function.
-const TARGETS: &[(&str, Harness)] = &[("json", iam_policy::fuzzing::json)];
+const TARGETS: &[(&str, Harness)] = &[
+    ("json", iam_policy::fuzzing::json),
+    ("policy", iam_policy::fuzzing::policy),
+];
 
 fn regressions_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus/fuzz-regressions")

@@ -4,3 +4,5 @@
 //! record (no per-session server state), verifies Signature Version 4 requests, and
 //! computes each credential's effective permissions with `iam-policy`'s public API.
 //! It does no HTTP and never reaches into engine internals.
+
+pub mod directory;

@@ -1,0 +1,1170 @@
+//! Policy validation: the rules AWS applies after the grammar (policy-language.md §12,
+//! §13, §14.1) plus the value-format rules of §5.2, §6, §7.1 and §8.2.
+//!
+//! Input: a parsed [`PolicyDocument`], the text it was read from and the
+//! [`ParseOptions`] (policy type, managed or not). Output: diagnostics appended to a
+//! list, each with a span; errors where IAM rejects the document, warnings where IAM
+//! accepts something that is wrong or cannot work. It never changes the document and
+//! never panics. Grammar errors (IAM001–IAM021) belong to `parse`; condition value
+//! formats (IAM040–IAM045) belong to condition value parsing.
+//!
+//! # Codes
+//!
+//! | Code | Name | Severity | Meaning | AWS message |
+//! | --- | --- | --- | --- | --- |
+//! | IAM030 | `managed-policy-version` | error | managed policy without `Version` `2012-10-17` (E2) | `Policy document must be version 2012-10-17 or greater.` |
+//! | IAM031 | `missing-version` | warning | non-managed policy without `Version` or with `2008-10-17`: variables are literal | — |
+//! | IAM032 | `duplicate-sid` | error | a non-empty `Sid` repeats (E4) | `Statement IDs (SID) in a single policy must be unique.` |
+//! | IAM033 | `missing-action` | error | no `Action`/`NotAction`, or an empty array (E5) | `Policy statement must contain actions.` |
+//! | IAM034 | `missing-resource` | error | no `Resource`/`NotResource`, or an empty array, where required (E6) | `Policy statement must contain resources.` |
+//! | IAM035 | `resource-in-trust-policy` | error | `Resource`/`NotResource` in a trust policy (E16) | `Has prohibited field Resource` |
+//! | IAM036 | `principal-not-allowed` | error | `Principal`/`NotPrincipal` where the policy type forbids it (E15, §13) | `Policy document should not specify a principal.` (identity-type policies) |
+//! | IAM037 | `missing-principal` | error | no `Principal` where the policy type requires one (§13) | — |
+//! | IAM038 | `not-principal-with-allow` | error | `NotPrincipal` with `"Effect": "Allow"` (§5.1) | — |
+//! | IAM039 | `top-level-conditions` | warning | top-level `Conditions` member, tolerated but meaningless (§1) | — |
+//! | IAM050 | `action-missing-vendor` | error | action without a colon (E12) | `Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.` |
+//! | IAM051 | `action-extra-colon` | error | action with more than one colon (E13) | `Actions/Condition can contain only one colon.` |
+//! | IAM052 | `action-bad-vendor` | error | service prefix with a character outside `[A-Za-z0-9.-]` (E14) | `Vendor <v> is not valid` |
+//! | IAM053 | `resource-not-arn` | error | resource without a colon (E7) | `Resource <r> must be in ARN format or "*".` |
+//! | IAM054 | `resource-bad-partition` | error | ARN partition neither a known one nor a pattern such as `*` (E8) | `Partition "<p>" is not valid for resource "<arn>".` |
+//! | IAM055 | `resource-missing-vendor` | error | `arn:aws` with nothing after it (E9) | `Resource vendor must be fully qualified and cannot contain regexes.` |
+//! | IAM056 | `resource-region` | error | IAM ARN, or S3 ARN without an account, with a region (E10) | `IAM resource <r> cannot contain region information.` / `Resource <r> can not contain region information.` |
+//! | IAM057 | `iam-resource-path` | error | IAM ARN whose resource is not `*`, `root` or a known type such as `user/` (E11) | `IAM resource path must either be "*" or start with user/, …` |
+//! | IAM058 | `resource-legacy-parsing` | error | short or odd ARN IAM cannot read (E3, §7.1) | `The policy failed legacy parsing` |
+//! | IAM059 | `resource-wildcard-misplaced` | warning | wildcard in an ARN's service or resource-type part (§7.1) | — |
+//! | IAM060 | `variable-not-allowed` | warning | policy variable in `Action`, `Principal` or outside an ARN's resource part (§8.1) | — |
+//! | IAM061 | `principal-wildcard` | warning | `*`/`?` inside a principal value (§5.2) | — |
+//! | IAM062 | `aws-principal-format` | warning | `AWS` principal that is no account id, ARN or unique id (§5.2) | — |
+//! | IAM063 | `service-principal-format` | warning | `Service` principal not shaped like `name.amazonaws.com` (§5.2) | — |
+//! | IAM064 | `sid-characters` | error | `Sid` with characters other than `A-Z a-z 0-9` in an IAM policy type (§4) | — |
+//! | IAM065 | `variable-syntax` | warning | malformed `${...}`: no closing brace, empty, space in name, missing quote (§8.2) | — |
+//! | IAM066 | `variable-in-old-version` | warning | `${...}` under a Version that keeps it literal (§8.1) | — |
+//! | IAM067 | `policy-size` | error | document over the size quota of its policy type (E17, §12) | — (`LimitExceeded`) |
+//! | IAM068 | `disallowed-character` | error | character outside U+0009, U+000A, U+000D, U+0020–U+00FF (E18) | — (parameter validation) |
+//! | IAM069 | `rcp-statement` | error | RCP statement with `Allow` or a `Principal` other than `"*"` (§13) | — |
+
+use std::collections::HashMap;
+
+use crate::ast::{
+    ActionClause, Effect, OperatorBlock, PolicyDocument, PrincipalKind, PrincipalValue,
+    ResourceClause, Statement, Version,
+};
+use crate::check::ParseOptions;
+use crate::diag::Diagnostic;
+use crate::parse::PolicyType;
+use crate::source::Span;
+
+/// Diagnostic codes of the validation stage.
+pub(crate) mod code {
+    /// E2: managed policy without `Version` `2012-10-17`.
+    pub const MANAGED_VERSION: &str = "IAM030";
+    /// Missing or old `Version` in a non-managed policy.
+    pub const MISSING_VERSION: &str = "IAM031";
+    /// E4: duplicate non-empty `Sid`.
+    pub const DUPLICATE_SID: &str = "IAM032";
+    /// E5: no actions.
+    pub const MISSING_ACTION: &str = "IAM033";
+    /// E6: no resources.
+    pub const MISSING_RESOURCE: &str = "IAM034";
+    /// E16: `Resource` in a trust policy.
+    pub const TRUST_RESOURCE: &str = "IAM035";
+    /// E15 and §13: principal element forbidden for the policy type.
+    pub const PRINCIPAL_NOT_ALLOWED: &str = "IAM036";
+    /// §13: principal element required for the policy type.
+    pub const MISSING_PRINCIPAL: &str = "IAM037";
+    /// §5.1: `NotPrincipal` with `Allow`.
+    pub const NOT_PRINCIPAL_ALLOW: &str = "IAM038";
+    /// §1: top-level `Conditions`.
+    pub const TOP_LEVEL_CONDITIONS: &str = "IAM039";
+    /// E12.
+    pub const ACTION_NO_VENDOR: &str = "IAM050";
+    /// E13.
+    pub const ACTION_COLONS: &str = "IAM051";
+    /// E14.
+    pub const ACTION_BAD_VENDOR: &str = "IAM052";
+    /// E7.
+    pub const RESOURCE_NOT_ARN: &str = "IAM053";
+    /// E8.
+    pub const RESOURCE_PARTITION: &str = "IAM054";
+    /// E9.
+    pub const RESOURCE_VENDOR: &str = "IAM055";
+    /// E10.
+    pub const RESOURCE_REGION: &str = "IAM056";
+    /// E11.
+    pub const IAM_RESOURCE_PATH: &str = "IAM057";
+    /// E3 for resources.
+    pub const RESOURCE_LEGACY: &str = "IAM058";
+    /// §7.1 wildcard placement.
+    pub const RESOURCE_WILDCARD: &str = "IAM059";
+    /// §8.1 variable placement.
+    pub const VARIABLE_NOT_ALLOWED: &str = "IAM060";
+    /// §5.2 wildcard in a principal.
+    pub const PRINCIPAL_WILDCARD: &str = "IAM061";
+    /// §5.2 `AWS` principal format.
+    pub const AWS_PRINCIPAL: &str = "IAM062";
+    /// §5.2 `Service` principal format.
+    pub const SERVICE_PRINCIPAL: &str = "IAM063";
+    /// §4 Sid characters.
+    pub const SID_CHARACTERS: &str = "IAM064";
+    /// §8.2 variable syntax.
+    pub const VARIABLE_SYNTAX: &str = "IAM065";
+    /// §8.1 variable under an old Version.
+    pub const VARIABLE_OLD_VERSION: &str = "IAM066";
+    /// E17.
+    pub const POLICY_SIZE: &str = "IAM067";
+    /// E18.
+    pub const DISALLOWED_CHARACTER: &str = "IAM068";
+    /// §13 RCP rules.
+    pub const RCP_STATEMENT: &str = "IAM069";
+}
+
+const AWS_MANAGED_VERSION: &str = "Policy document must be version 2012-10-17 or greater.";
+const AWS_DUPLICATE_SID: &str = "Statement IDs (SID) in a single policy must be unique.";
+const AWS_NO_ACTIONS: &str = "Policy statement must contain actions.";
+const AWS_NO_RESOURCES: &str = "Policy statement must contain resources.";
+const AWS_TRUST_RESOURCE: &str = "Has prohibited field Resource";
+const AWS_NO_PRINCIPAL: &str = "Policy document should not specify a principal.";
+const AWS_NO_VENDOR: &str =
+    "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.";
+const AWS_COLONS: &str = "Actions/Condition can contain only one colon.";
+const AWS_RESOURCE_VENDOR: &str =
+    "Resource vendor must be fully qualified and cannot contain regexes.";
+const AWS_LEGACY: &str = "The policy failed legacy parsing";
+
+/// Resource types an IAM ARN may start with (§7.1, E11), in IAM's order.
+const IAM_RESOURCE_TYPES: &[&str] = &[
+    "user/",
+    "federated-user/",
+    "role/",
+    "group/",
+    "instance-profile/",
+    "mfa/",
+    "server-certificate/",
+    "policy/",
+    "sms-mfa/",
+    "saml-provider/",
+    "oidc-provider/",
+    "report/",
+    "access-report/",
+];
+
+/// The AWS partitions.
+const PARTITIONS: &[&str] = &[
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
+];
+
+/// Validate `doc` (read from `text`) for `options`, appending every finding to `diags`.
+pub(crate) fn validate(
+    doc: &PolicyDocument,
+    text: &str,
+    options: &ParseOptions,
+    diags: &mut Vec<Diagnostic>,
+) {
+    characters(text, diags);
+    if options.check_size {
+        size(text, doc.span, options, diags);
+    }
+    // a `Version` the grammar rejected is already reported
+    if !diags
+        .iter()
+        .any(|d| d.code() == crate::parse::code::BAD_VERSION)
+    {
+        version(doc, options, diags);
+    }
+    duplicate_sids(doc, diags);
+    let variables = doc.variables_enabled();
+    for st in &doc.statements {
+        statement(st, options, variables, diags);
+    }
+}
+
+/// E18: only U+0009, U+000A, U+000D and U+0020–U+00FF may appear in the text.
+fn characters(text: &str, diags: &mut Vec<Diagnostic>) {
+    let mut bad = text
+        .char_indices()
+        .filter(|&(_, c)| !matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{ff}'));
+    let Some((at, c)) = bad.next() else {
+        return;
+    };
+    let more = bad.count();
+    let shown = if c.is_control() {
+        String::new()
+    } else {
+        format!("`{c}` ")
+    };
+    let mut d = Diagnostic::error(
+        code::DISALLOWED_CHARACTER,
+        format!(
+            "character {shown}(U+{:04X}) is not allowed in a policy document",
+            u32::from(c)
+        ),
+        Span::new(at, at + c.len_utf8()),
+    )
+    .with_help("policies may contain only tab, line feed, carriage return and U+0020 to U+00FF; use a `\\u` escape inside strings");
+    if more > 0 {
+        d = d.with_label(format!("{more} more such characters follow"));
+    }
+    diags.push(d);
+}
+
+/// How a quota counts the document.
+#[derive(Clone, Copy)]
+enum Measure {
+    /// Characters, white space not counted.
+    NonWhitespaceChars,
+    /// All characters.
+    Chars,
+    /// UTF-8 bytes.
+    Bytes,
+}
+
+/// E17: the per-type size quota of §12.
+fn size(text: &str, span: Span, options: &ParseOptions, diags: &mut Vec<Diagnostic>) {
+    let (limit, measure, what) = match (options.policy_type, options.managed) {
+        (PolicyType::Identity, true) | (PolicyType::Boundary, _) => (
+            6_144,
+            Measure::NonWhitespaceChars,
+            "the managed policy quota",
+        ),
+        (PolicyType::Identity, false) => (
+            10_240,
+            Measure::NonWhitespaceChars,
+            "the largest inline policy quota",
+        ),
+        (PolicyType::Trust, _) => (
+            2_048,
+            Measure::NonWhitespaceChars,
+            "the default trust policy quota",
+        ),
+        (PolicyType::Session, _) => (2_048, Measure::Chars, "the session policy quota"),
+        (PolicyType::Scp, _) => (5_120, Measure::Bytes, "the service control policy quota"),
+        (PolicyType::Rcp, _) => (5_120, Measure::Chars, "the resource control policy quota"),
+        _ => return,
+    };
+    let (n, unit) = match measure {
+        Measure::NonWhitespaceChars => (
+            text.chars().filter(|c| !c.is_whitespace()).count(),
+            "characters (white space not counted)",
+        ),
+        Measure::Chars => (text.chars().count(), "characters"),
+        Measure::Bytes => (text.len(), "bytes"),
+    };
+    if n > limit {
+        let mut d = Diagnostic::error(
+            code::POLICY_SIZE,
+            format!("policy is {n} {unit}, over {what} of {limit}"),
+            Span::at(span.start),
+        );
+        if options.policy_type == PolicyType::Trust {
+            d = d.with_help("the trust policy quota can be raised to 4,096 characters on request");
+        }
+        diags.push(d);
+    }
+}
+
+/// E2 and the missing-version warning.
+fn version(doc: &PolicyDocument, options: &ParseOptions, diags: &mut Vec<Diagnostic>) {
+    let (span, found) = match &doc.version {
+        Some(v) if v.value == Version::V2012_10_17 => return,
+        Some(v) => (v.span, Some(v.value.as_str())),
+        None => (Span::at(doc.span.start), None),
+    };
+    let d = match (options.managed, found) {
+        (true, None) => Diagnostic::error(
+            code::MANAGED_VERSION,
+            "a managed policy must have `Version` `2012-10-17`",
+            span,
+        )
+        .with_aws_message(AWS_MANAGED_VERSION),
+        (true, Some(v)) => Diagnostic::error(
+            code::MANAGED_VERSION,
+            format!("a managed policy must have `Version` `2012-10-17`, found `{v}`"),
+            span,
+        )
+        .with_aws_message(AWS_MANAGED_VERSION),
+        (false, None) => Diagnostic::warning(
+            code::MISSING_VERSION,
+            "policy has no `Version`, so policy variables are literal text",
+            span,
+        ),
+        (false, Some(v)) => Diagnostic::warning(
+            code::MISSING_VERSION,
+            format!("`Version` `{v}` keeps policy variables literal text"),
+            span,
+        ),
+    };
+    diags.push(d.with_help("add `\"Version\": \"2012-10-17\"`"));
+}
+
+/// E4: a non-empty Sid must be unique.
+fn duplicate_sids(doc: &PolicyDocument, diags: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    for sid in doc.statements.iter().filter_map(|s| s.sid.as_ref()) {
+        if sid.value.is_empty() {
+            continue;
+        }
+        if seen.contains_key(sid.value.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    code::DUPLICATE_SID,
+                    format!("duplicate `Sid` `{}`", sid.value),
+                    sid.span,
+                )
+                .with_label("already used by an earlier statement")
+                .with_aws_message(AWS_DUPLICATE_SID),
+            );
+        } else {
+            seen.insert(sid.value.as_str(), sid.span);
+        }
+    }
+}
+
+fn type_name(t: PolicyType) -> &'static str {
+    match t {
+        PolicyType::Identity => "an identity policy",
+        PolicyType::Resource => "a resource policy",
+        PolicyType::Trust => "a trust policy",
+        PolicyType::Boundary => "a permissions boundary",
+        PolicyType::Session => "a session policy",
+        PolicyType::Scp => "a service control policy",
+        PolicyType::Rcp => "a resource control policy",
+        PolicyType::VpcEndpoint => "a vpc endpoint policy",
+    }
+}
+
+fn statement(st: &Statement, options: &ParseOptions, variables: bool, diags: &mut Vec<Diagnostic>) {
+    let t = options.policy_type;
+    let at = Span::at(st.span.start);
+    if let Some(sid) = &st.sid {
+        sid_characters(&sid.value, sid.span, t, diags);
+    }
+    // E5
+    match &st.action {
+        Some(a) if a.items.is_empty() => diags.push(
+            Diagnostic::error(
+                code::MISSING_ACTION,
+                format!("`{}` is an empty array", action_name(a)),
+                a.items.span,
+            )
+            .with_aws_message(AWS_NO_ACTIONS),
+        ),
+        Some(a) => actions(a, variables, diags),
+        None if !st.order.contains(&crate::ast::Element::Action) => diags.push(
+            Diagnostic::error(
+                code::MISSING_ACTION,
+                "statement has no `Action` or `NotAction`",
+                at,
+            )
+            .with_aws_message(AWS_NO_ACTIONS),
+        ),
+        None => {}
+    }
+    // E6 / E16
+    let has_resource_key = st.order.contains(&crate::ast::Element::Resource);
+    if t == PolicyType::Trust {
+        if let Some(r) = &st.resource {
+            diags.push(
+                Diagnostic::error(
+                    code::TRUST_RESOURCE,
+                    format!("a trust policy must not have `{}`", resource_name(r)),
+                    r.key_span,
+                )
+                .with_help(
+                    "remove the element: a trust policy applies to the role it is attached to",
+                )
+                .with_aws_message(AWS_TRUST_RESOURCE),
+            );
+        }
+    } else {
+        match &st.resource {
+            Some(r) if r.items.is_empty() => diags.push(
+                Diagnostic::error(
+                    code::MISSING_RESOURCE,
+                    format!("`{}` is an empty array", resource_name(r)),
+                    r.items.span,
+                )
+                .with_aws_message(AWS_NO_RESOURCES),
+            ),
+            Some(_) => {}
+            None if !has_resource_key => diags.push(
+                Diagnostic::error(
+                    code::MISSING_RESOURCE,
+                    "statement has no `Resource` or `NotResource`",
+                    at,
+                )
+                .with_help("add `\"Resource\": \"*\"` or the ARNs the statement applies to")
+                .with_aws_message(AWS_NO_RESOURCES),
+            ),
+            None => {}
+        }
+    }
+    if let Some(r) = &st.resource {
+        resources(r, variables, diags);
+    }
+    principal_rules(st, t, variables, diags);
+    if let Some(c) = &st.condition {
+        for op in &c.operators {
+            condition_variables(op, variables, diags);
+        }
+    }
+}
+
+fn action_name(a: &ActionClause) -> &'static str {
+    if a.negated {
+        "NotAction"
+    } else {
+        "Action"
+    }
+}
+
+fn resource_name(r: &ResourceClause) -> &'static str {
+    if r.negated {
+        "NotResource"
+    } else {
+        "Resource"
+    }
+}
+
+/// §4: in IAM policy types a Sid holds only ASCII letters and digits.
+fn sid_characters(sid: &str, span: Span, t: PolicyType, diags: &mut Vec<Diagnostic>) {
+    let iam_type = t.is_identity_like() || t == PolicyType::Trust;
+    if !iam_type || sid.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return;
+    }
+    diags.push(
+        Diagnostic::error(
+            code::SID_CHARACTERS,
+            format!(
+                "`Sid` `{sid}` may contain only letters and digits in {}",
+                type_name(t)
+            ),
+            span,
+        )
+        .with_help("remove spaces, dashes and other punctuation from the `Sid`"),
+    );
+}
+
+/// E12–E14 plus variables in actions.
+fn actions(a: &ActionClause, variables: bool, diags: &mut Vec<Diagnostic>) {
+    for item in &a.items.items {
+        let action = item.value.as_str();
+        if action == "*" {
+            continue;
+        }
+        let parts: Vec<&str> = action.split(':').collect();
+        let vendor = parts.first().copied().unwrap_or("");
+        if parts.len() == 1 {
+            diags.push(
+                Diagnostic::error(
+                    code::ACTION_NO_VENDOR,
+                    format!("action `{action}` has no service prefix"),
+                    item.span,
+                )
+                .with_help("write actions as `service:ActionName`, for example `s3:GetObject`")
+                .with_aws_message(AWS_NO_VENDOR),
+            );
+        } else if parts.len() > 2 {
+            diags.push(
+                Diagnostic::error(
+                    code::ACTION_COLONS,
+                    format!("action `{action}` has more than one colon"),
+                    item.span,
+                )
+                .with_aws_message(AWS_COLONS),
+            );
+        } else if vendor != "*"
+            && vendor
+                .chars()
+                .any(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '.'))
+        {
+            diags.push(
+                Diagnostic::error(
+                    code::ACTION_BAD_VENDOR,
+                    format!("action `{action}` has an invalid service prefix `{vendor}`"),
+                    item.span,
+                )
+                .with_help("a service prefix has only letters, digits, `-` and `.`")
+                .with_aws_message(format!("Vendor {vendor} is not valid")),
+            );
+        }
+        if variables && has_variable(action) {
+            diags.push(variable_not_allowed(action_name(a), item.span));
+        }
+    }
+}
+
+fn variable_not_allowed(element: &str, span: Span) -> Diagnostic {
+    Diagnostic::warning(
+        code::VARIABLE_NOT_ALLOWED,
+        format!("policy variables are not supported in `{element}`"),
+        span,
+    )
+    .with_help("the text is matched literally; use a condition instead")
+}
+
+/// What one resource string is, per IAM's save-time checks (§7.1).
+#[derive(Debug, PartialEq, Eq)]
+enum ResourceFormat {
+    /// Accepted.
+    Ok,
+    /// E7–E11: code, our message, AWS's message.
+    Error(&'static str, String, String),
+}
+
+/// A partition IAM accepts: a known one, or a pattern (`*`, `aws*`, `${aws:partition}`)
+/// as AWS managed policies write it.
+fn partition_ok(partition: &str) -> bool {
+    PARTITIONS.contains(&partition) || partition.contains(['*', '?']) || partition.contains("${")
+}
+
+/// IAM's resource format check (E7–E11), in IAM's order.
+fn resource_format(resource: &str) -> ResourceFormat {
+    if resource == "*" {
+        return ResourceFormat::Ok;
+    }
+    let Some((_, after_arn)) = resource.split_once(':') else {
+        return ResourceFormat::Error(
+            code::RESOURCE_NOT_ARN,
+            format!("resource `{resource}` is not an arn or `*`"),
+            format!("Resource {resource} must be in ARN format or \"*\"."),
+        );
+    };
+    let (partition, after_partition) = match after_arn.split_once(':') {
+        Some((p, rest)) => (p, Some(rest)),
+        None => (after_arn, None),
+    };
+    if !partition_ok(partition) {
+        let rest: Vec<&str> = after_partition.unwrap_or("").split(':').collect();
+        let field = |i: usize| -> String {
+            match rest.get(i) {
+                Some(s) => (*s).to_string(),
+                None => "*".to_string(),
+            }
+        };
+        let arn1 = if rest.len() == 1 && rest.first() == Some(&"") {
+            "*".to_string()
+        } else {
+            field(0)
+        };
+        let arn4 = if rest.len() > 3 {
+            rest.get(3..).map(|r| r.join(":")).unwrap_or_default()
+        } else {
+            "*".to_string()
+        };
+        let shown = format!("arn:{partition}:{arn1}:{}:{}:{arn4}", field(1), field(2));
+        return ResourceFormat::Error(
+            code::RESOURCE_PARTITION,
+            format!("invalid partition `{partition}` in resource `{resource}`"),
+            format!("Partition \"{partition}\" is not valid for resource \"{shown}\"."),
+        );
+    }
+    let Some(after_partition) = after_partition else {
+        return ResourceFormat::Error(
+            code::RESOURCE_VENDOR,
+            format!("resource `{resource}` has no service"),
+            AWS_RESOURCE_VENDOR.to_string(),
+        );
+    };
+    let (service, after_service) = match after_partition.split_once(':') {
+        Some((s, rest)) => (s, Some(rest)),
+        None => (after_partition, None),
+    };
+    let region_present = !after_service.is_some_and(|r| r.starts_with(':'));
+    // S3 access points, jobs and access grants carry a region and an account (AWS
+    // managed policies use `arn:aws:s3:*:*:accesspoint/...`); only bucket and object
+    // ARNs, which have no account, must not name a region.
+    let account_empty = after_service
+        .and_then(|r| r.split(':').nth(1))
+        .is_none_or(str::is_empty);
+    match service {
+        "iam" if region_present => {
+            return ResourceFormat::Error(
+                code::RESOURCE_REGION,
+                format!("iam resource `{resource}` must not contain a region"),
+                format!("IAM resource {resource} cannot contain region information."),
+            )
+        }
+        "s3" if region_present && account_empty => {
+            return ResourceFormat::Error(
+                code::RESOURCE_REGION,
+                format!("s3 resource `{resource}` must not contain a region"),
+                format!("Resource {resource} can not contain region information."),
+            )
+        }
+        _ => {}
+    }
+    if service == "iam" {
+        // after_service is `:account:resource`
+        let resource_part = after_service
+            .and_then(|r| r.split_once(':'))
+            .and_then(|(_, r)| r.split_once(':'))
+            .map(|(_, r)| r)
+            .unwrap_or("");
+        let known = matches!(resource_part, "*" | "root")
+            || IAM_RESOURCE_TYPES
+                .iter()
+                .any(|t| resource_part.starts_with(t));
+        if !known {
+            return ResourceFormat::Error(
+                code::IAM_RESOURCE_PATH,
+                format!("iam resource `{resource}` has an unknown resource type"),
+                format!(
+                    "IAM resource path must either be \"*\" or start with {}.",
+                    IAM_RESOURCE_TYPES.join(", ")
+                ),
+            );
+        }
+    }
+    ResourceFormat::Ok
+}
+
+/// E3 for resources: IAM's legacy parser rejects short ARNs with an empty field and
+/// ARNs with an empty service.
+fn resource_legacy_fails(resource: &str) -> bool {
+    if resource == "*" {
+        return false;
+    }
+    let colons = resource.matches(':').count();
+    (colons < 5 && resource.contains("::")) || resource.split(':').nth(2) == Some("")
+}
+
+fn resources(r: &ResourceClause, variables: bool, diags: &mut Vec<Diagnostic>) {
+    let name = resource_name(r);
+    for item in &r.items.items {
+        let value = item.value.as_str();
+        match resource_format(value) {
+            ResourceFormat::Error(c, ours, aws) => {
+                diags.push(Diagnostic::error(c, ours, item.span).with_aws_message(aws));
+                continue;
+            }
+            ResourceFormat::Ok => {}
+        }
+        if resource_legacy_fails(value) {
+            diags.push(
+                Diagnostic::error(
+                    code::RESOURCE_LEGACY,
+                    format!("resource `{value}` is not a well-formed arn"),
+                    item.span,
+                )
+                .with_help("an arn has six parts: `arn:partition:service:region:account:resource`")
+                .with_aws_message(AWS_LEGACY),
+            );
+            continue;
+        }
+        let fields = arn_fields(value);
+        if let Some(service) = fields.get(2) {
+            if service.contains(['*', '?']) {
+                diags.push(
+                    Diagnostic::warning(
+                        code::RESOURCE_WILDCARD,
+                        format!("wildcard in the service of `{name}` `{value}`"),
+                        item.span,
+                    )
+                    .with_help("name the service; a wildcard there is not supported"),
+                );
+            }
+        }
+        if let (Some(service), Some(res)) = (fields.get(2), fields.get(5)) {
+            if *service != "s3" {
+                if let Some(sep) = res.find(['/', ':']) {
+                    let kind = res.get(..sep).unwrap_or("");
+                    if kind != "*" && kind.contains(['*', '?']) && !kind.contains("${") {
+                        diags.push(
+                            Diagnostic::warning(
+                                code::RESOURCE_WILDCARD,
+                                format!("wildcard in the resource type of `{name}` `{value}`"),
+                                item.span,
+                            )
+                            .with_help("write the resource type in full, for example `table/`"),
+                        );
+                    }
+                }
+            }
+        }
+        if variables {
+            let head_len = fields.iter().take(5).map(|f| f.len() + 1).sum::<usize>();
+            if fields.len() > 5 && value.get(..head_len).is_some_and(has_variable) {
+                diags.push(
+                    Diagnostic::warning(
+                        code::VARIABLE_NOT_ALLOWED,
+                        format!(
+                            "policy variables are supported only in the resource part of an arn, not in `{value}`"
+                        ),
+                        item.span,
+                    )
+                    .with_help("put the variable after the fifth colon"),
+                );
+            }
+        }
+        variable_checks(value, item.span, variables, diags);
+    }
+}
+
+/// The colon-separated fields of an ARN; the sixth holds everything after the fifth
+/// colon. Colons inside `${...}` do not separate.
+fn arn_fields(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut depth = false;
+    for (i, c) in text.char_indices() {
+        if out.len() == 5 {
+            break;
+        }
+        match c {
+            '$' if text.get(i..).is_some_and(|r| r.starts_with("${")) => depth = true,
+            '}' => depth = false,
+            ':' if !depth => {
+                out.push(text.get(start..i).unwrap_or(""));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(text.get(start..).unwrap_or(""));
+    out
+}
+
+/// True when `text` holds a well-formed `${...}` variable (not an escape).
+fn has_variable(text: &str) -> bool {
+    scan_variables(text).contains(&VarScan::Variable)
+}
+
+/// What a `${` in a text turned out to be.
+#[derive(Debug, PartialEq, Eq)]
+enum VarScan {
+    /// `${key}` or `${key, 'default'}`.
+    Variable,
+    /// `${*}`, `${?}`, `${$}`.
+    Escape,
+    /// No closing brace.
+    Unclosed,
+    /// `${}`.
+    Empty,
+    /// White space in the key name.
+    SpaceInName,
+    /// A default without both quotes.
+    MissingQuote,
+}
+
+fn scan_variables(text: &str) -> Vec<VarScan> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("${") {
+        let body_and_more = rest.get(at + 2..).unwrap_or("");
+        let Some(close) = body_and_more.find('}') else {
+            out.push(VarScan::Unclosed);
+            break;
+        };
+        let body = body_and_more.get(..close).unwrap_or("");
+        out.push(match body {
+            "*" | "?" | "$" => VarScan::Escape,
+            "" => VarScan::Empty,
+            _ => {
+                let (key, default) = match body.split_once(',') {
+                    Some((k, d)) => (k, Some(d)),
+                    None => (body, None),
+                };
+                if key.trim().is_empty() {
+                    VarScan::Empty
+                } else if key.contains(char::is_whitespace) {
+                    VarScan::SpaceInName
+                } else if let Some(d) = default {
+                    let d = d.strip_prefix(' ').unwrap_or(d);
+                    if d.len() >= 2 && d.starts_with('\'') && d.ends_with('\'') {
+                        VarScan::Variable
+                    } else {
+                        VarScan::MissingQuote
+                    }
+                } else {
+                    VarScan::Variable
+                }
+            }
+        });
+        rest = body_and_more.get(close + 1..).unwrap_or("");
+    }
+    out
+}
+
+/// §8.2 syntax problems (when variables are recognised) or literal `${...}` under an
+/// old Version.
+fn variable_checks(text: &str, span: Span, variables: bool, diags: &mut Vec<Diagnostic>) {
+    let scans = scan_variables(text);
+    if scans.is_empty() {
+        return;
+    }
+    if !variables {
+        if scans.contains(&VarScan::Variable) {
+            diags.push(
+                Diagnostic::warning(
+                    code::VARIABLE_OLD_VERSION,
+                    format!("`{text}` is matched literally because `Version` is not `2012-10-17`"),
+                    span,
+                )
+                .with_help("add `\"Version\": \"2012-10-17\"` to expand policy variables"),
+            );
+        }
+        return;
+    }
+    let problem = scans.iter().find_map(|s| match s {
+        VarScan::Unclosed => Some("has no closing `}`"),
+        VarScan::Empty => Some("is empty"),
+        VarScan::SpaceInName => Some("has white space in its name"),
+        VarScan::MissingQuote => Some("has a default value without both single quotes"),
+        VarScan::Variable | VarScan::Escape => None,
+    });
+    if let Some(p) = problem {
+        diags.push(
+            Diagnostic::warning(
+                code::VARIABLE_SYNTAX,
+                format!("a policy variable in `{text}` {p}"),
+                span,
+            )
+            .with_help("write variables as `${key}` or `${key, 'default'}`; the malformed text is matched literally"),
+        );
+    }
+}
+
+/// Variables in condition values: only operators that expand them are checked.
+fn condition_variables(op: &OperatorBlock, variables: bool, diags: &mut Vec<Diagnostic>) {
+    use crate::ast::BaseOperator as B;
+    let expands = matches!(
+        op.operator.value.base,
+        Some(
+            B::StringEquals
+                | B::StringNotEquals
+                | B::StringEqualsIgnoreCase
+                | B::StringNotEqualsIgnoreCase
+                | B::StringLike
+                | B::StringNotLike
+                | B::ArnEquals
+                | B::ArnLike
+                | B::ArnNotEquals
+                | B::ArnNotLike
+                | B::Bool
+        )
+    );
+    if !expands {
+        return;
+    }
+    for entry in &op.entries {
+        for v in &entry.values.items {
+            if let crate::ast::ConditionValue::String(s) = &v.value {
+                variable_checks(s, v.span, variables, diags);
+            }
+        }
+    }
+}
+
+/// §13 and §5: where principals are required or forbidden, and their value formats.
+fn principal_rules(st: &Statement, t: PolicyType, variables: bool, diags: &mut Vec<Diagnostic>) {
+    let allow = st.effect.as_ref().map(|e| e.value) == Some(Effect::Allow);
+    let has_principal_key = st.order.contains(&crate::ast::Element::Principal);
+    match &st.principal {
+        Some(p) => {
+            let name = if p.negated {
+                "NotPrincipal"
+            } else {
+                "Principal"
+            };
+            let forbidden = t.is_identity_like()
+                || t == PolicyType::Scp
+                || (p.negated && matches!(t, PolicyType::Trust | PolicyType::Rcp));
+            if forbidden {
+                let mut d = Diagnostic::error(
+                    code::PRINCIPAL_NOT_ALLOWED,
+                    format!("{} must not have `{name}`", type_name(t)),
+                    p.key_span,
+                );
+                if t.is_identity_like() {
+                    d = d
+                        .with_help(
+                            "the principal of an identity policy is the identity it is attached to",
+                        )
+                        .with_aws_message(AWS_NO_PRINCIPAL);
+                }
+                diags.push(d);
+            } else if p.negated && allow {
+                diags.push(
+                    Diagnostic::error(
+                        code::NOT_PRINCIPAL_ALLOW,
+                        "`NotPrincipal` must not be used with `\"Effect\": \"Allow\"`",
+                        p.key_span,
+                    )
+                    .with_help("use `Principal` with a condition on `aws:PrincipalArn` instead"),
+                );
+            }
+            if t == PolicyType::Rcp && !p.negated && p.value != PrincipalValue::Any {
+                diags.push(
+                    Diagnostic::error(
+                        code::RCP_STATEMENT,
+                        "a resource control policy must have `\"Principal\": \"*\"`",
+                        p.span,
+                    )
+                    .with_help("restrict principals with conditions instead"),
+                );
+            }
+            if let PrincipalValue::Map(entries) = &p.value {
+                for e in entries {
+                    for v in &e.values.items {
+                        principal_value(e.kind.value, &v.value, v.span, name, variables, diags);
+                    }
+                }
+            }
+        }
+        None if !has_principal_key => {
+            if matches!(
+                t,
+                PolicyType::Trust | PolicyType::Resource | PolicyType::Rcp
+            ) {
+                diags.push(
+                    Diagnostic::error(
+                        code::MISSING_PRINCIPAL,
+                        format!("a statement of {} must have `Principal`", type_name(t)),
+                        Span::at(st.span.start),
+                    )
+                    .with_help("name who the statement applies to, for example `\"Principal\": {\"AWS\": \"123456789012\"}`"),
+                );
+            }
+        }
+        None => {}
+    }
+    if t == PolicyType::Rcp && allow {
+        if let Some(e) = &st.effect {
+            let full_access =
+                matches!(&st.principal, Some(p) if p.value == PrincipalValue::Any)
+                    && st.action.as_ref().is_some_and(|a| {
+                        !a.negated && a.items.items.iter().all(|i| i.value == "*")
+                    })
+                    && st.resource.as_ref().is_some_and(|r| {
+                        !r.negated && r.items.items.iter().all(|i| i.value == "*")
+                    })
+                    && st.condition.is_none();
+            if !full_access {
+                diags.push(
+                    Diagnostic::error(
+                        code::RCP_STATEMENT,
+                        "a resource control policy statement must have `\"Effect\": \"Deny\"`",
+                        e.span,
+                    )
+                    .with_help("only the AWS-managed `RCPFullAWSAccess` policy allows"),
+                );
+            }
+        }
+    }
+}
+
+/// §5.2 value rules for one principal value.
+fn principal_value(
+    kind: PrincipalKind,
+    value: &str,
+    span: Span,
+    element: &str,
+    variables: bool,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if variables && has_variable(value) {
+        diags.push(variable_not_allowed(element, span));
+        return;
+    }
+    if value == "*" {
+        return;
+    }
+    if value.contains(['*', '?']) {
+        diags.push(
+            Diagnostic::warning(
+                code::PRINCIPAL_WILDCARD,
+                format!("wildcard inside principal `{value}` is not supported"),
+                span,
+            )
+            .with_help(
+                "use `\"Principal\": \"*\"` with an `ArnLike` condition on `aws:PrincipalArn`",
+            ),
+        );
+        return;
+    }
+    match kind {
+        PrincipalKind::Aws => {
+            let account = value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit());
+            let unique_id = value.len() >= 16
+                && value.starts_with('A')
+                && value
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+            let arn = {
+                let f: Vec<&str> = value.splitn(4, ':').collect();
+                f.first() == Some(&"arn")
+                    && f.get(1).is_some_and(|p| PARTITIONS.contains(p))
+                    && matches!(f.get(2), Some(&"iam") | Some(&"sts"))
+                    && f.get(3).is_some_and(|rest| rest.starts_with(':'))
+            };
+            if !(account || unique_id || arn) {
+                diags.push(
+                    Diagnostic::warning(
+                        code::AWS_PRINCIPAL,
+                        format!("`AWS` principal `{value}` is not an account id, iam arn or unique id"),
+                        span,
+                    )
+                    .with_help("write a 12-digit account id or an arn such as `arn:aws:iam::123456789012:role/name`"),
+                );
+            }
+        }
+        PrincipalKind::Service => {
+            let ok = value.contains('.')
+                && !value.starts_with('.')
+                && !value.ends_with('.')
+                && value.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-'
+                });
+            if !ok {
+                diags.push(
+                    Diagnostic::warning(
+                        code::SERVICE_PRINCIPAL,
+                        format!(
+                            "service principal `{value}` is not of the form `name.amazonaws.com`"
+                        ),
+                        span,
+                    )
+                    .with_help(
+                        "service principals are lowercase host names such as `ec2.amazonaws.com`",
+                    ),
+                );
+            }
+        }
+        PrincipalKind::Federated | PrincipalKind::CanonicalUser => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aws(r: &str) -> Option<String> {
+        match resource_format(r) {
+            ResourceFormat::Ok => None,
+            ResourceFormat::Error(_, _, aws) => Some(aws),
+        }
+    }
+
+    #[test]
+    fn resource_without_colon_is_not_arn() {
+        assert_eq!(
+            aws("invalid resource").as_deref(),
+            Some("Resource invalid resource must be in ARN format or \"*\".")
+        );
+        assert_eq!(
+            aws("").as_deref(),
+            Some("Resource  must be in ARN format or \"*\".")
+        );
+    }
+
+    #[test]
+    fn bad_partition_message_fills_missing_fields_with_stars() {
+        assert_eq!(
+            aws("a:bsdfdsafsad").as_deref(),
+            Some(
+                "Partition \"bsdfdsafsad\" is not valid for resource \"arn:bsdfdsafsad:*:*:*:*\"."
+            )
+        );
+        assert_eq!(
+            aws("a:b:cadfsdf").as_deref(),
+            Some("Partition \"b\" is not valid for resource \"arn:b:cadfsdf:*:*:*\".")
+        );
+        assert_eq!(
+            aws("a:b:c:d:e:f:g:h").as_deref(),
+            Some("Partition \"b\" is not valid for resource \"arn:b:c:d:e:f:g:h\".")
+        );
+        assert_eq!(
+            aws("aws:s3:::example_bucket").as_deref(),
+            Some("Partition \"s3\" is not valid for resource \"arn:s3:::example_bucket:*\".")
+        );
+        assert_eq!(
+            aws("arn:error:s3:::example_bucket").as_deref(),
+            Some(
+                "Partition \"error\" is not valid for resource \"arn:error:s3:::example_bucket\"."
+            )
+        );
+    }
+
+    #[test]
+    fn region_in_iam_and_s3_arns_is_rejected_with_service_specific_text() {
+        assert_eq!(
+            aws("arn:aws:iam:us-east-1::x").as_deref(),
+            Some("IAM resource arn:aws:iam:us-east-1::x cannot contain region information.")
+        );
+        assert_eq!(
+            aws("arn:aws:s3:us-east-1::b").as_deref(),
+            Some("Resource arn:aws:s3:us-east-1::b can not contain region information.")
+        );
+        assert_eq!(aws("arn:aws:ec2:us-east-1::b"), None);
+    }
+
+    #[test]
+    fn arn_aws_alone_lacks_vendor_and_iam_paths_are_checked() {
+        assert_eq!(aws("arn:aws").as_deref(), Some(AWS_RESOURCE_VENDOR));
+        assert!(aws("arn:aws:iam:::example")
+            .is_some_and(|m| m.starts_with("IAM resource path must either be \"*\"")));
+        assert_eq!(aws("arn:aws:iam:::user/x"), None);
+        assert_eq!(aws("arn:aws:iam::*:role/${aws:username}"), None);
+    }
+
+    #[test]
+    fn s3_access_points_with_region_and_wildcard_partitions_are_accepted() {
+        assert_eq!(aws("arn:aws:s3:*:*:accesspoint/ap*"), None);
+        assert_eq!(aws("arn:aws:s3:us-east-1:123456789012:job/*"), None);
+        assert_eq!(aws("arn:*:kms:*:::*"), None);
+        assert_eq!(aws("arn:${aws:partition}:s3:::b"), None);
+        assert_eq!(aws("arn:aws:iam::*:root"), None);
+        assert!(aws("arn:aws:s3:*").is_some());
+    }
+
+    #[test]
+    fn short_arns_fail_legacy_parsing_only_when_a_field_is_empty() {
+        assert!(resource_legacy_fails("arn:aws:s3::b"));
+        assert!(resource_legacy_fails("arn:aws::fdsasf"));
+        assert!(resource_legacy_fails("arn:aws::::b"));
+        assert!(!resource_legacy_fails("arn:aws:fdsasf"));
+        assert!(!resource_legacy_fails("arn:aws:rds:region:*:*"));
+        assert!(!resource_legacy_fails("arn:aws:s3:::b"));
+        for ok in [
+            "arn:aws:fdsasf",
+            "arn:aws:s33:::b",
+            "arn:aws:invalid-service:::b",
+        ] {
+            assert_eq!(aws(ok), None, "{ok}");
+        }
+    }
+
+    #[test]
+    fn arn_fields_keep_colons_of_the_resource_part_and_variables() {
+        assert_eq!(
+            arn_fields("arn:aws:logs:r:1:log-group:g:log-stream:x"),
+            vec!["arn", "aws", "logs", "r", "1", "log-group:g:log-stream:x"]
+        );
+        assert_eq!(
+            arn_fields("arn:aws:s3:::${aws:username}/x"),
+            vec!["arn", "aws", "s3", "", "", "${aws:username}/x"]
+        );
+    }
+
+    #[test]
+    fn variable_scan_finds_each_syntax_problem() {
+        assert_eq!(scan_variables("${aws:username}"), vec![VarScan::Variable]);
+        assert_eq!(
+            scan_variables("${aws:PrincipalTag/t, 'x y'}"),
+            vec![VarScan::Variable]
+        );
+        assert_eq!(scan_variables("${*}"), vec![VarScan::Escape]);
+        assert_eq!(scan_variables("${aws:x"), vec![VarScan::Unclosed]);
+        assert_eq!(scan_variables("${}"), vec![VarScan::Empty]);
+        assert_eq!(scan_variables("${aws: x}"), vec![VarScan::SpaceInName]);
+        assert_eq!(scan_variables("${aws:x, 'd}"), vec![VarScan::MissingQuote]);
+        assert!(scan_variables("$5 {x}").is_empty());
+    }
+}
