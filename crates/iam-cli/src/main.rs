@@ -1,4 +1,4 @@
-//! `iamctl`: lint IAM policies, explain diagnostic codes and decide requests.
+//! `iamctl`: lint IAM policies, decide requests and explain diagnostic codes.
 //!
 //! Stage: command line. Input: arguments, files and stdin. Output: text on stdout and
 //! stderr, and the exit code. This file only parses the command line and dispatches to
@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Lint AWS IAM policies, explain what iamctl reports and decide requests.
+/// Lint AWS IAM policies, decide requests and explain what iamctl reports.
 #[derive(Debug, Parser)]
 #[command(name = "iamctl", version, about)]
 struct Cli {

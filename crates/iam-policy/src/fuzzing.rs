@@ -3,8 +3,7 @@
 //!
 //! Input: arbitrary bytes. Output: nothing; each function **panics** when an invariant
 //! of the engine breaks (that is how a fuzzer notices). Not part of the public API.
-//! Must never panic on input that the engine handles correctly. `evaluate` splits its
-//! input into a policy text and a request and checks explain agrees with evaluate.
+//! Must never panic on input that the engine handles correctly.
 
 use crate::json::{self, JsonErrorKind, Limits, Value, ValueKind};
 use crate::source::Span;

@@ -5,4 +5,14 @@
 //! computes each credential's effective permissions with `iam-policy`'s public API.
 //! It does no HTTP and never reaches into engine internals.
 
+pub mod clock;
+pub mod credentials;
 pub mod directory;
+#[doc(hidden)]
+pub mod fuzzing;
+pub mod keyring;
+#[cfg(feature = "saml")]
+pub mod saml;
+pub mod token;
+pub mod totp;
+pub mod webidentity;
