@@ -306,11 +306,15 @@ fn print_demo(
          AWS_ACCESS_KEY_ID={key} AWS_SECRET_ACCESS_KEY={secret} aws sts assume-role \
          --endpoint-url {endpoint} --region us-east-1 \
          --role-arn arn:aws:iam::{account}:role/demo-role --role-session-name try\n\
-         web identity: iamctl token web-identity > token.jwt, then \
+         web identity: iamctl token web-identity --state {state} > token.jwt, then \
          AWS_WEB_IDENTITY_TOKEN_FILE=token.jwt AWS_ROLE_ARN=arn:aws:iam::{account}:role/web-role \
          AWS_ENDPOINT_URL_STS={endpoint} AWS_DEFAULT_REGION=us-east-1 aws sts get-caller-identity\n",
         account = demo::ACCOUNT,
         credentials = demo.credentials.display(),
+        state = demo
+            .config
+            .parent()
+            .map_or_else(|| ".".to_owned(), |dir| dir.display().to_string()),
         key = demo.access_key_id,
         secret = demo.secret_access_key,
     );
