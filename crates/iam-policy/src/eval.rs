@@ -481,7 +481,7 @@ impl RequestBuilder {
         let context = self.context;
         if let Some(role_arn) = self.role_arn.as_deref().or_else(|| {
             context
-                .get("aws:PrincipalArn")
+                .get("aws:principalarn")
                 .and_then(ContextValue::as_single)
         }) {
             principal.set_role_arn(role_arn);
