@@ -166,11 +166,40 @@ pub(crate) struct CompiledStatement {
     services: Option<Vec<String>>,
 }
 
+/// A lowercase service prefix with its first eight bytes packed into an integer, so the
+/// service index is searched with integer compares (the string is compared only when
+/// two prefixes share their first eight bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ServiceKey<'a> {
+    packed: u64,
+    name: &'a str,
+}
+
+impl<'a> ServiceKey<'a> {
+    pub(crate) fn new(name: &'a str) -> ServiceKey<'a> {
+        ServiceKey {
+            packed: pack(name),
+            name,
+        }
+    }
+}
+
+/// The first eight bytes of `name`, big-endian, zero-padded: ordering the packed
+/// values orders the prefixes by their first eight bytes.
+pub(crate) fn pack(name: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    for (slot, b) in bytes.iter_mut().zip(name.bytes()) {
+        *slot = b;
+    }
+    u64::from_be_bytes(bytes)
+}
+
 /// Statement indices by service prefix, for one effect. Both lists ascend.
 #[derive(Debug, Clone, Default)]
 struct Groups {
-    /// `(service prefix, statement indices)`, sorted by prefix.
-    by_service: Vec<(String, Vec<u32>)>,
+    /// `(packed prefix, service prefix, statement indices)`, sorted by packed prefix
+    /// then prefix.
+    by_service: Vec<(u64, String, Vec<u32>)>,
     /// Statements that may match any service (`*`, wildcard prefixes, `NotAction`).
     always: Vec<u32>,
     /// Every statement of this effect (explain mode visits them all).
@@ -178,13 +207,16 @@ struct Groups {
 }
 
 impl Groups {
-    fn candidates(&self, service: &str) -> Candidates<'_> {
+    fn candidates(&self, service: ServiceKey<'_>) -> Candidates<'_> {
         let specific = self
             .by_service
-            .binary_search_by(|(s, _)| s.as_str().cmp(service))
+            .binary_search_by(|(k, s, _)| {
+                k.cmp(&service.packed)
+                    .then_with(|| s.as_str().cmp(service.name))
+            })
             .ok()
             .and_then(|i| self.by_service.get(i))
-            .map_or(&[][..], |(_, v)| v.as_slice());
+            .map_or(&[][..], |(_, _, v)| v.as_slice());
         Candidates {
             a: &self.always,
             b: specific,
@@ -314,13 +346,17 @@ impl PolicySet {
                     list.sort();
                     list.dedup();
                     for svc in list {
-                        match g.by_service.binary_search_by(|(s, _)| s.cmp(&svc)) {
+                        let packed = pack(&svc);
+                        match g
+                            .by_service
+                            .binary_search_by(|(k, s, _)| k.cmp(&packed).then_with(|| s.cmp(&svc)))
+                        {
                             Ok(at) => {
-                                if let Some((_, v)) = g.by_service.get_mut(at) {
+                                if let Some((_, _, v)) = g.by_service.get_mut(at) {
                                     v.push(i);
                                 }
                             }
-                            Err(at) => g.by_service.insert(at, (svc, vec![i])),
+                            Err(at) => g.by_service.insert(at, (packed, svc, vec![i])),
                         }
                     }
                 }
@@ -448,7 +484,7 @@ impl PolicySet {
 
     /// Statements of `effect` that may match actions of `service` (lowercase prefix),
     /// in ascending index order.
-    pub(crate) fn candidates(&self, effect: Effect, service: &str) -> Candidates<'_> {
+    pub(crate) fn candidates(&self, effect: Effect, service: ServiceKey<'_>) -> Candidates<'_> {
         match self.groups.get(effect_slot(effect)) {
             Some(g) => g.candidates(service),
             None => Candidates { a: &[], b: &[] },
@@ -467,7 +503,12 @@ impl PolicySet {
     }
 
     /// [`PolicySet::all`] when `explain`, else [`PolicySet::candidates`].
-    pub(crate) fn visit(&self, effect: Effect, service: &str, explain: bool) -> Candidates<'_> {
+    pub(crate) fn visit(
+        &self,
+        effect: Effect,
+        service: ServiceKey<'_>,
+        explain: bool,
+    ) -> Candidates<'_> {
         if explain {
             self.all(effect)
         } else {
@@ -614,14 +655,36 @@ mod tests {
               {"Effect":"Deny","NotAction":"iam:*","Resource":"*"}]}"#,
             PolicyType::Identity,
         );
-        let s3: Vec<usize> = s.candidates(Effect::Allow, "s3").collect();
+        let s3: Vec<usize> = s.candidates(Effect::Allow, ServiceKey::new("s3")).collect();
         assert_eq!(s3, vec![0, 1, 2]);
-        let ec2: Vec<usize> = s.candidates(Effect::Allow, "ec2").collect();
+        let ec2: Vec<usize> = s
+            .candidates(Effect::Allow, ServiceKey::new("ec2"))
+            .collect();
         assert_eq!(ec2, vec![1, 2]);
-        let iam: Vec<usize> = s.candidates(Effect::Allow, "iam").collect();
+        let iam: Vec<usize> = s
+            .candidates(Effect::Allow, ServiceKey::new("iam"))
+            .collect();
         assert_eq!(iam, vec![2]);
-        let deny: Vec<usize> = s.candidates(Effect::Deny, "sqs").collect();
+        let deny: Vec<usize> = s.candidates(Effect::Deny, ServiceKey::new("sqs")).collect();
         assert_eq!(deny, vec![3]);
+    }
+
+    #[test]
+    fn long_service_prefixes_sharing_eight_bytes_stay_apart() {
+        let s = set(
+            r#"{"Version":"2012-10-17","Statement":[
+              {"Effect":"Allow","Action":"secretsmanager:Get*","Resource":"*"},
+              {"Effect":"Allow","Action":"secretsmanagerx:Get*","Resource":"*"},
+              {"Effect":"Allow","Action":"secrets:Get*","Resource":"*"}]}"#,
+            PolicyType::Identity,
+        );
+        let hits = |svc: &str| -> Vec<usize> {
+            s.candidates(Effect::Allow, ServiceKey::new(svc)).collect()
+        };
+        assert_eq!(hits("secretsmanager"), vec![0]);
+        assert_eq!(hits("secretsmanagerx"), vec![1]);
+        assert_eq!(hits("secrets"), vec![2]);
+        assert_eq!(hits("secretsm"), Vec::<usize>::new());
     }
 
     #[test]

@@ -252,6 +252,11 @@ impl Request {
         &self.context
     }
 
+    /// The service prefix, packed for the service index.
+    pub(crate) fn service_key(&self) -> crate::compile::ServiceKey<'_> {
+        crate::compile::ServiceKey::new(self.service())
+    }
+
     /// True when principal and resource belong to the same account.
     ///
     /// ```

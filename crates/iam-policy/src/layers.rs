@@ -473,6 +473,7 @@ impl<'p> Place<'p> {
 /// Facts about the caller that every statement check needs.
 struct Caller<'r> {
     req: &'r Request,
+    service: crate::compile::ServiceKey<'r>,
     has_boundary: bool,
     chain: bool,
 }
@@ -575,7 +576,7 @@ fn first<'p>(
     caller: &Caller<'_>,
     rec: &mut Option<Recorder>,
 ) -> Option<(&'p CompiledStatement, u8)> {
-    for i in place.set.visit(effect, caller.req.service(), rec.is_some()) {
+    for i in place.set.visit(effect, caller.service, rec.is_some()) {
         let Some(stmt) = place.set.statement(i) else {
             continue;
         };
@@ -671,6 +672,7 @@ fn decide<'p>(layers: &'p Layers, req: &Request, rec: &mut Option<Recorder>) -> 
     let explicit_trust = resource.is_some_and(|(_, k)| k.requires_explicit_trust());
     let caller = Caller {
         req,
+        service: req.service_key(),
         has_boundary: boundary.is_some(),
         chain: layers.options.not_principal == NotPrincipalMode::Chain,
     };
@@ -741,7 +743,7 @@ fn decide<'p>(layers: &'p Layers, req: &Request, rec: &mut Option<Recorder>) -> 
             policy: 0,
             set,
         };
-        for i in set.visit(Effect::Allow, req.service(), rec.is_some()) {
+        for i in set.visit(Effect::Allow, caller.service, rec.is_some()) {
             let Some(stmt) = set.statement(i) else {
                 continue;
             };

@@ -70,6 +70,14 @@
 //! * A resource-policy statement without `Principal` matches nobody; an RCP statement
 //!   without one applies to everyone (RCPs always target every principal).
 //!
+//! * Case files and `iamctl can` evaluate any policy that *parses* (grammar and JSON
+//!   reader); IAM's save-time validation is not applied, so a policy IAM would refuse
+//!   is still evaluated literally. E11 (`"s3:GetObject,s3:PutObject"`, which IAM would
+//!   reject for its second colon) relies on this: it never matches, so the answer is
+//!   `ImplicitDeny`. Use `check_policy` / `iamctl lint` to see the save-time errors.
+//! * The root user calling `sts:AssumeRole` is not refused by the engine (AWS refuses it
+//!   at the STS API); the STS crate enforces it.
+//!
 //! # Explanations
 //!
 //! [`crate::Evaluation`] reports, without allocating, the deciding statements: for an

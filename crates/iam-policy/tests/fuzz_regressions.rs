@@ -13,6 +13,7 @@ type Harness = fn(&[u8]);
 const TARGETS: &[(&str, Harness)] = &[
     ("json", iam_policy::fuzzing::json),
     ("policy", iam_policy::fuzzing::policy),
+    ("evaluate", iam_policy::fuzzing::evaluate),
 ];
 
 fn regressions_dir() -> PathBuf {

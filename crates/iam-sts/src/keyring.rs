@@ -1,6 +1,6 @@
 //! Stage: the key ring that seals and opens session tokens.
 //!
-//! Input: 256-bit ChaCha20-Poly1305 keys (generated from a [`Random`] or loaded from a JSON
+//! Input: 256-bit AES-256-GCM keys (generated from a [`Random`] or loaded from a JSON
 //! file), the current time, and sealed byte strings.
 //! Output: authenticated ciphertexts (sealed with the newest active key) and their plaintexts
 //! (opened with the key named by the token, unless it is retired).
@@ -21,9 +21,9 @@ use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use aes_gcm::aead::{AeadInPlace, KeyInit};
+use aes_gcm::{Aes256Gcm, Key, Nonce, Tag};
 use base64::Engine as _;
-use chacha20poly1305::aead::{AeadInPlace, KeyInit};
-use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce, Tag};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -104,12 +104,12 @@ pub struct KeyInfo {
 struct RingKey {
     info: KeyInfo,
     material: [u8; 32],
-    cipher: ChaCha20Poly1305,
+    cipher: Aes256Gcm,
 }
 
 impl RingKey {
     fn new(info: KeyInfo, material: [u8; 32]) -> Self {
-        let cipher = ChaCha20Poly1305::new(Key::from_slice(&material));
+        let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&material));
         Self {
             info,
             material,

@@ -12,7 +12,7 @@
 //!
 //! `token = base64(version ‖ key_id ‖ nonce ‖ ciphertext ‖ tag)` in standard base64 with
 //! padding, where `version` is one byte (`1`), `key_id` the sealing key's id as 4 big-endian
-//! bytes, `nonce` 12 random bytes, and `ciphertext ‖ tag` the ChaCha20-Poly1305 sealing of
+//! bytes, `nonce` 12 random bytes, and `ciphertext ‖ tag` the AES-256-GCM sealing of
 //! the encoded record with `version ‖ key_id` as associated data. Overhead: 33 bytes before
 //! base64.
 //!

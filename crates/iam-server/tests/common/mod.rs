@@ -15,8 +15,8 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use iam_server::{
-    app, AppConfig, AppState, AuthorizeRequest, AuthorizeResponse, Caller, Decision, RawRequest,
-    StsBackend, StsCall, StsFault, StsOutput,
+    app, AppConfig, AppState, AuthorizeRequest, AuthorizeResponse, Caller, Decision, Element,
+    IssuedCredentials, RawRequest, StsBackend, StsCall, StsFault, StsOutput,
 };
 use tower::ServiceExt;
 
@@ -216,4 +216,33 @@ fn uuid_like() -> String {
         .unwrap()
         .as_nanos();
     format!("{}-{nanos}", std::process::id())
+}
+
+/// A backend that issues fixed credentials, or refuses `RoleArn=denied` with AccessDenied.
+pub const SECRET: &str = "wJalrXUtnFEMIK7MDENGbPxRfiCYSECRETKEY";
+pub const TOKEN: &str = "IQoJb3JpZ2luSESSIONTOKENVALUEdoNotLog";
+pub const WEB_TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.WEBIDENTITYPAYLOAD.sig";
+
+pub fn issuing_backend() -> Arc<MockBackend> {
+    MockBackend::new(|call| {
+        if call.param("RoleArn") == Some("denied") {
+            return Err(StsFault::new("AccessDenied", "not authorized", 403));
+        }
+        Ok(StsOutput {
+            result: vec![Element::nested(
+                "Credentials",
+                vec![
+                    Element::text("AccessKeyId", "ASIAISSUEDKEY"),
+                    Element::text("SecretAccessKey", SECRET),
+                    Element::text("SessionToken", TOKEN),
+                    Element::timestamp("Expiration", 1_796_000_000_000),
+                ],
+            )],
+            issued: Some(IssuedCredentials {
+                access_key_id: "ASIAISSUEDKEY".to_owned(),
+                expiration_millis: 1_796_000_000_000,
+                principal_arn: "arn:aws:sts::123456789012:assumed-role/demo/s".to_owned(),
+            }),
+        })
+    })
 }
