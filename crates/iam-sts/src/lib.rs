@@ -8,11 +8,14 @@
 pub mod clock;
 pub mod credentials;
 pub mod directory;
+pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod keyring;
 #[cfg(feature = "saml")]
 pub mod saml;
+pub mod service;
+pub mod session;
 pub mod sigv4;
 pub mod token;
 pub mod totp;

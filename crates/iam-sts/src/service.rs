@@ -1,0 +1,1684 @@
+//! Stage: the STS operations as a library (sts-api.md §2–§11), between the wire layer
+//! (which parses requests and renders answers) and the engine (which decides).
+//!
+//! Input: an authenticated [`Caller`] (or none, for unsigned operations) and the
+//! operation's parameters. Output: issued credentials (sealed, self-contained session
+//! tokens), identity answers, authorization decisions, or an [`StsError`] with the code,
+//! status and message AWS would send.
+//! Never: keeps per-session state (the token carries the session), reads the system clock
+//! or the OS random source directly (both are injected), reaches into engine internals, or
+//! puts a secret into an error message.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+use base64::Engine as _;
+use chrono::{DateTime, Duration, Utc};
+use iam_policy::context::{Context, ContextValue};
+use iam_policy::layers::{EffectivePermissions, ResourceKind};
+use iam_policy::{CompileOptions, Decision, Explanation, PolicySet, PolicyType, Request};
+
+use crate::clock::{Clock, Random};
+use crate::credentials::{
+    access_key_account, generate_access_key_id, generate_secret_access_key, AccessKeyKind,
+    Credentials,
+};
+use crate::directory::{Directory, KeyStatus, SharedDirectory};
+use crate::error::{StsError, ValidationFailure};
+use crate::keyring::{KeyRing, NONCE_LEN};
+use crate::session::{
+    add_time_keys, add_time_keys_with, merge_extra, principal_context, Caller, CallerKind,
+    PermissionCache, Session,
+};
+use crate::sigv4::{self, SecretKey, SigV4Error, SignedRequest};
+use crate::token::{
+    open_for_access_key, seal_padded, MfaInfo, RoleInfo, SessionKind, SessionRecord, SessionTag,
+    TOKEN_SIZE_BUDGET,
+};
+use crate::totp::{verify_token_code, TotpSecret, MFA_FAILED_MESSAGE};
+
+/// The project's packed-size limit for session policies and tags, in bytes of their compact
+/// form (sts-api.md §2.3 \[project decision\]): inline policy text without ASCII whitespace,
+/// plus each managed policy ARN, plus each tag's key and value with two bytes of framing.
+pub const PACKED_POLICY_LIMIT: usize = 4_096;
+/// The plaintext limit of inline plus managed session policies, in characters.
+pub const SESSION_POLICY_PLAINTEXT_LIMIT: usize = 2_048;
+/// Most managed session policies per request.
+pub const MAX_POLICY_ARNS: usize = 10;
+/// Most session tags (and transitive tag keys) per request.
+pub const MAX_SESSION_TAGS: usize = 50;
+/// The role-chaining duration cap in seconds.
+pub const ROLE_CHAINING_MAX_SECONDS: i64 = 3_600;
+/// The duration cap of root sessions (GetSessionToken / GetFederationToken), in seconds.
+pub const ROOT_SESSION_MAX_SECONDS: i64 = 3_600;
+
+const ROLE_SESSION_NAME_PATTERN: &str = r"[\w+=,.@-]*";
+const EXTERNAL_ID_PATTERN: &str = r"[\w+=,.@:\/-]*";
+const SERIAL_PATTERN: &str = r"[\w+=/:,.@-]*";
+const TOKEN_CODE_PATTERN: &str = r"[\d]*";
+const POLICY_PATTERN: &str = r"[\u0009\u000A\u000D\u0020-\u00FF]+";
+const TAG_KEY_PATTERN: &str = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]+";
+const TAG_VALUE_PATTERN: &str = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*";
+const ACCESS_KEY_PATTERN: &str = r"[\w]*";
+const ARN_PATTERN: &str =
+    r"[\u0009\u000A\u000D\u0020-\u007E\u0085\u00A0-\uD7FF\uE000-\uFFFD\u10000-\u10FFFF]+";
+
+const MAX_DURATION_MESSAGE: &str =
+    "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.";
+const CHAINING_MESSAGE: &str =
+    "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.";
+const DUPLICATE_TAGS_MESSAGE: &str =
+    "Duplicate tag keys found. Please note that Tag keys are case insensitive.";
+const TRANSITIVE_NOT_IN_TAGS_MESSAGE: &str =
+    "The specified transitive tag key must be included in the requested tags.";
+const TRANSITIVE_CONFLICT_MESSAGE: &str = "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session.";
+/// AWS's GetSessionToken MFA failure text (sts-api.md §4, note the double space).
+const GST_MFA_FAILED_MESSAGE: &str = "GetSessionToken call failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.";
+const AUTHZ_MESSAGE_AD: &[u8] = b"iamctl-authorization-message-v1";
+
+/// Configuration of a [`TokenService`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceConfig {
+    /// The region this endpoint serves (`aws:RequestedRegion` default).
+    pub region: String,
+    /// Regions in which STS is enabled; a request for another gets `RegionDisabledException`.
+    /// Empty means every region.
+    pub enabled_regions: Vec<String>,
+    /// Most callers whose compiled permissions are cached.
+    pub cache_capacity: usize,
+    /// Default `DurationSeconds` of the role-assuming operations.
+    pub default_role_duration: i64,
+    /// Default `DurationSeconds` of GetSessionToken and GetFederationToken.
+    pub default_session_duration: i64,
+    /// Lifetime of encoded authorization messages, in seconds.
+    pub authorization_message_ttl: i64,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            region: "us-east-1".to_owned(),
+            enabled_regions: Vec::new(),
+            cache_capacity: 10_000,
+            default_role_duration: 3_600,
+            default_session_duration: 43_200,
+            authorization_message_ttl: 3_600,
+        }
+    }
+}
+
+/// One `{ProviderArn, ContextAssertion}` of `ProvidedContexts`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProvidedContext {
+    /// `ProviderArn`.
+    pub provider_arn: String,
+    /// `ContextAssertion`.
+    pub context_assertion: String,
+}
+
+/// Parameters of `AssumeRole` (sts-api.md §3).
+#[derive(Debug, Clone, Default)]
+pub struct AssumeRoleParams {
+    /// `RoleArn` (required).
+    pub role_arn: Option<String>,
+    /// `RoleSessionName` (required).
+    pub role_session_name: Option<String>,
+    /// `PolicyArns`.
+    pub policy_arns: Vec<String>,
+    /// `Policy`.
+    pub policy: Option<String>,
+    /// `DurationSeconds`.
+    pub duration_seconds: Option<i64>,
+    /// `Tags`.
+    pub tags: Vec<SessionTag>,
+    /// `TransitiveTagKeys`.
+    pub transitive_tag_keys: Vec<String>,
+    /// `ExternalId`.
+    pub external_id: Option<String>,
+    /// `SerialNumber`.
+    pub serial_number: Option<String>,
+    /// `TokenCode`.
+    pub token_code: Option<String>,
+    /// `SourceIdentity`.
+    pub source_identity: Option<String>,
+    /// `ProvidedContexts`.
+    pub provided_contexts: Vec<ProvidedContext>,
+    /// `MinimumSessionTokenSize`.
+    pub minimum_session_token_size: Option<i64>,
+    /// Transport keys of the request (`aws:SourceIp`, `aws:SecureTransport`,
+    /// `aws:UserAgent`, `aws:RequestedRegion`); they never override principal keys.
+    pub request_context: Context,
+}
+
+/// Parameters of `GetSessionToken` (sts-api.md §4).
+#[derive(Debug, Clone, Default)]
+pub struct GetSessionTokenParams {
+    /// `DurationSeconds`.
+    pub duration_seconds: Option<i64>,
+    /// `SerialNumber`.
+    pub serial_number: Option<String>,
+    /// `TokenCode`.
+    pub token_code: Option<String>,
+    /// `MinimumSessionTokenSize`.
+    pub minimum_session_token_size: Option<i64>,
+}
+
+/// Parameters of `GetFederationToken` (sts-api.md §5).
+#[derive(Debug, Clone, Default)]
+pub struct GetFederationTokenParams {
+    /// `Name` (required).
+    pub name: Option<String>,
+    /// `Policy`.
+    pub policy: Option<String>,
+    /// `PolicyArns`.
+    pub policy_arns: Vec<String>,
+    /// `DurationSeconds`.
+    pub duration_seconds: Option<i64>,
+    /// `Tags`.
+    pub tags: Vec<SessionTag>,
+    /// `MinimumSessionTokenSize`.
+    pub minimum_session_token_size: Option<i64>,
+    /// Transport keys of the request (see [`AssumeRoleParams::request_context`]).
+    pub request_context: Context,
+}
+
+/// `AssumedRoleUser` of a role-assuming answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumedRoleUser {
+    /// `<role unique id>:<session name>`.
+    pub assumed_role_id: String,
+    /// `arn:aws:sts::<acct>:assumed-role/<role>/<session>`.
+    pub arn: String,
+}
+
+/// `FederatedUser` of a GetFederationToken answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FederatedUser {
+    /// `<account>:<name>`.
+    pub federated_user_id: String,
+    /// `arn:aws:sts::<acct>:federated-user/<name>`.
+    pub arn: String,
+}
+
+/// What a credential-issuing operation answers.
+#[derive(Debug, Clone)]
+pub struct IssuedCredentials {
+    /// `Credentials`.
+    pub credentials: Credentials,
+    /// `AssumedRoleUser` (role-assuming operations).
+    pub assumed_role_user: Option<AssumedRoleUser>,
+    /// `FederatedUser` (GetFederationToken).
+    pub federated_user: Option<FederatedUser>,
+    /// `PackedPolicySize`: percentage of [`PACKED_POLICY_LIMIT`] used; absent for AssumeRole
+    /// without policies or tags, 0 for GetFederationToken without any.
+    pub packed_policy_size: Option<u32>,
+    /// `SourceIdentity`.
+    pub source_identity: Option<String>,
+    /// `SessionTokenSize`: the token length in bytes.
+    pub session_token_size: usize,
+    /// `SessionTokenUtilization`: percentage of the 4,096-byte token budget.
+    pub session_token_utilization: u32,
+}
+
+/// The `GetCallerIdentity` answer (sts-api.md §10.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerIdentity {
+    /// `UserId` (= `aws:userid`).
+    pub user_id: String,
+    /// `Account`.
+    pub account: String,
+    /// `Arn`.
+    pub arn: String,
+}
+
+/// The outcome of [`TokenService::authorize`]: the decision, the frozen permissions and the
+/// request as the engine saw it (so the decision can be explained).
+#[derive(Debug, Clone)]
+pub struct Authorization {
+    /// The decision.
+    pub decision: Decision,
+    /// The caller's compiled permissions.
+    pub permissions: Arc<EffectivePermissions>,
+    /// The request with its full context.
+    pub request: Request,
+}
+
+impl Authorization {
+    /// Whether the request is allowed.
+    pub fn is_allowed(&self) -> bool {
+        self.decision.is_allowed()
+    }
+
+    /// The engine's explanation of the decision.
+    pub fn explain(&self) -> Explanation {
+        self.permissions.explain(&self.request)
+    }
+}
+
+/// The STS token service: issues and checks stateless sealed credentials.
+pub struct TokenService {
+    directory: SharedDirectory,
+    keyring: Arc<RwLock<KeyRing>>,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
+    cache: PermissionCache,
+    config: ServiceConfig,
+}
+
+impl std::fmt::Debug for TokenService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenService")
+            .field("config", &self.config)
+            .field("cached", &self.cache.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Collects model-constraint failures in request order.
+#[derive(Default)]
+struct Checks(Vec<ValidationFailure>);
+
+impl Checks {
+    fn length(&mut self, value: &str, member: &str, min: usize, max: Option<usize>) -> bool {
+        let n = value.chars().count();
+        if n < min {
+            self.0.push(ValidationFailure::new(
+                value,
+                member,
+                format!("have length greater than or equal to {min}"),
+            ));
+            return false;
+        }
+        if let Some(max) = max.filter(|m| n > *m) {
+            self.0.push(ValidationFailure::new(
+                value,
+                member,
+                format!("have length less than or equal to {max}"),
+            ));
+            return false;
+        }
+        true
+    }
+
+    fn pattern(&mut self, value: &str, member: &str, pattern: &str, ok: impl Fn(char) -> bool) {
+        if !value.chars().all(ok) {
+            self.0.push(ValidationFailure::new(
+                value,
+                member,
+                format!("satisfy regular expression pattern: {pattern}"),
+            ));
+        }
+    }
+
+    fn string(
+        &mut self,
+        value: &str,
+        member: &str,
+        (min, max): (usize, Option<usize>),
+        pattern: &str,
+        ok: impl Fn(char) -> bool,
+    ) {
+        if self.length(value, member, min, max) {
+            self.pattern(value, member, pattern, ok);
+        }
+    }
+
+    fn required<'a>(&mut self, value: Option<&'a str>, member: &str) -> Option<&'a str> {
+        if value.is_none() {
+            self.0.push(ValidationFailure::missing(member));
+        }
+        value
+    }
+
+    fn range(&mut self, value: i64, member: &str, min: i64, max: i64) {
+        if value < min {
+            self.0.push(ValidationFailure::new(
+                value.to_string(),
+                member,
+                format!("have value greater than or equal to {min}"),
+            ));
+        } else if value > max {
+            self.0.push(ValidationFailure::new(
+                value.to_string(),
+                member,
+                format!("have value less than or equal to {max}"),
+            ));
+        }
+    }
+
+    fn arn(&mut self, value: &str, member: &str) {
+        self.string(value, member, (20, Some(2048)), ARN_PATTERN, is_arn_char);
+    }
+
+    fn policy(&mut self, value: &str, max: Option<usize>) {
+        self.string(value, "policy", (1, max), POLICY_PATTERN, is_policy_char);
+    }
+
+    fn policy_arns(&mut self, arns: &[String]) {
+        if arns.len() > MAX_POLICY_ARNS {
+            self.0.push(ValidationFailure::new(
+                format!("[{}]", arns.join(", ")),
+                "policyArns",
+                format!("have length less than or equal to {MAX_POLICY_ARNS}"),
+            ));
+        }
+        for (i, arn) in arns.iter().enumerate() {
+            self.arn(
+                arn,
+                &format!("policyArns.{}.member.arn", i.saturating_add(1)),
+            );
+        }
+    }
+
+    fn tags(&mut self, tags: &[SessionTag]) {
+        if tags.len() > MAX_SESSION_TAGS {
+            self.0.push(ValidationFailure::new(
+                format!("[{} tags]", tags.len()),
+                "tags",
+                format!("have length less than or equal to {MAX_SESSION_TAGS}"),
+            ));
+        }
+        for (i, t) in tags.iter().enumerate() {
+            let n = i.saturating_add(1);
+            self.string(
+                &t.key,
+                &format!("tags.{n}.member.key"),
+                (1, Some(128)),
+                TAG_KEY_PATTERN,
+                is_tag_char,
+            );
+            self.string(
+                &t.value,
+                &format!("tags.{n}.member.value"),
+                (0, Some(256)),
+                TAG_VALUE_PATTERN,
+                is_tag_char,
+            );
+        }
+    }
+
+    fn duration(&mut self, value: Option<i64>, max: i64) {
+        if let Some(d) = value {
+            self.range(d, "durationSeconds", 900, max);
+        }
+    }
+
+    fn mfa(&mut self, serial: Option<&str>, code: Option<&str>) {
+        if let Some(s) = serial {
+            self.string(s, "serialNumber", (9, Some(256)), SERIAL_PATTERN, |c| {
+                is_word(c) || "+=/:,.@-".contains(c)
+            });
+        }
+        if let Some(c) = code {
+            self.string(c, "tokenCode", (6, Some(6)), TOKEN_CODE_PATTERN, |c| {
+                c.is_ascii_digit()
+            });
+        }
+    }
+
+    fn min_token_size(&mut self, value: Option<i64>) {
+        if let Some(v) = value {
+            self.range(v, "minimumSessionTokenSize", 0, 4096);
+        }
+    }
+
+    fn finish(self) -> Result<(), StsError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(StsError::Validation(self.0))
+        }
+    }
+}
+
+fn is_word(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+fn is_name_char(c: char) -> bool {
+    is_word(c) || "+=,.@-".contains(c)
+}
+
+fn is_arn_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7E}' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+fn is_policy_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{FF}')
+}
+
+/// `\p{L}\p{Z}\p{N}_.:/=+\-@`, with `\p{L}` approximated by `char::is_alphabetic` and
+/// `\p{N}` by `char::is_numeric`.
+fn is_tag_char(c: char) -> bool {
+    c.is_alphabetic()
+        || c.is_numeric()
+        || matches!(
+            c,
+            ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'
+                ..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
+        )
+        || "_.:/=+-@".contains(c)
+}
+
+fn single(s: impl Into<String>) -> ContextValue {
+    ContextValue::Single(s.into())
+}
+
+/// Checks tag semantics (sts-api.md §7.2): no duplicate keys (case-insensitive), no `aws:`
+/// prefix.
+fn check_tag_rules(tags: &[SessionTag]) -> Result<(), StsError> {
+    let mut seen = BTreeSet::new();
+    for t in tags {
+        if t.key.len() >= 4
+            && t.key
+                .get(..4)
+                .is_some_and(|p| p.eq_ignore_ascii_case("aws:"))
+        {
+            return Err(StsError::InvalidParameterValue(format!(
+                "Tag keys starting with 'aws:' are reserved for AWS use: {}",
+                t.key
+            )));
+        }
+        if !seen.insert(t.key.to_lowercase()) {
+            return Err(StsError::InvalidParameterValue(
+                DUPLICATE_TAGS_MESSAGE.to_owned(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Parses an inline session policy (`MalformedPolicyDocument` on failure).
+fn compile_session_policy(text: &str) -> Result<PolicySet, StsError> {
+    if serde_json::from_str::<serde_json::Value>(text).is_err() {
+        return Err(StsError::MalformedPolicyDocument(
+            "This policy contains invalid Json".to_owned(),
+        ));
+    }
+    PolicySet::from_json(
+        text,
+        PolicyType::Session,
+        &CompileOptions::default().with_label("session policy"),
+    )
+    .map_err(|e| {
+        StsError::MalformedPolicyDocument(e.diagnostics().first().map_or_else(
+            || "Syntax errors in policy.".to_owned(),
+            |d| d.message().to_owned(),
+        ))
+    })
+}
+
+/// The packed size in bytes of session policies and tags (see [`PACKED_POLICY_LIMIT`]).
+pub fn packed_size(policy: Option<&str>, policy_arns: &[String], tags: &[SessionTag]) -> usize {
+    let inline = policy.map_or(0, |p| {
+        p.chars().filter(|c| !c.is_ascii_whitespace()).count()
+    });
+    let arns: usize = policy_arns.iter().map(String::len).sum();
+    let tag_bytes: usize = tags
+        .iter()
+        .map(|t| t.key.len().saturating_add(t.value.len()).saturating_add(2))
+        .sum();
+    inline.saturating_add(arns).saturating_add(tag_bytes)
+}
+
+fn percent(part: usize, whole: usize) -> u32 {
+    let p = part.saturating_mul(100).div_ceil(whole.max(1));
+    u32::try_from(p).unwrap_or(u32::MAX)
+}
+
+fn internal(e: impl std::fmt::Display) -> StsError {
+    StsError::InternalFailure(format!("internal failure: {e}"))
+}
+
+impl TokenService {
+    /// A token service over `directory`, sealing with `keyring`.
+    pub fn new(
+        directory: SharedDirectory,
+        keyring: KeyRing,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Random>,
+        config: ServiceConfig,
+    ) -> TokenService {
+        let cache = PermissionCache::new(config.cache_capacity);
+        TokenService {
+            directory,
+            keyring: Arc::new(RwLock::new(keyring)),
+            clock,
+            random,
+            cache,
+            config,
+        }
+    }
+
+    /// The shared directory (reload it through this handle).
+    pub fn directory(&self) -> &SharedDirectory {
+        &self.directory
+    }
+
+    /// The key ring (take the write lock to rotate or retire keys).
+    pub fn keyring(&self) -> &Arc<RwLock<KeyRing>> {
+        &self.keyring
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ServiceConfig {
+        &self.config
+    }
+
+    /// The current time of the injected clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The permission cache.
+    pub fn cache(&self) -> &PermissionCache {
+        &self.cache
+    }
+
+    /// Refuses a region where STS is not enabled (`RegionDisabledException`).
+    ///
+    /// # Errors
+    /// [`StsError::RegionDisabled`].
+    pub fn check_region(&self, region: &str) -> Result<(), StsError> {
+        if self.config.enabled_regions.is_empty()
+            || self.config.enabled_regions.iter().any(|r| r == region)
+        {
+            Ok(())
+        } else {
+            Err(StsError::RegionDisabled(format!(
+                "STS is not activated in this region for account. Your account administrator can activate STS in this region using the IAM Console. Region: {region}"
+            )))
+        }
+    }
+
+    /// The caller behind access key `access_key_id` and, for temporary keys, the session
+    /// token that came with the request: a long-term key from the directory (`AKIA`, must
+    /// be active), or a session opened from `security_token` (`ASIA`).
+    ///
+    /// # Errors
+    /// [`StsError::InvalidClientTokenId`] for unknown/inactive keys and invalid tokens,
+    /// [`StsError::ExpiredToken`] for an expired session.
+    pub fn caller_for_key(
+        &self,
+        access_key_id: &str,
+        security_token: Option<&str>,
+    ) -> Result<(Caller, String), StsError> {
+        self.caller_for_key_at(access_key_id, security_token, self.clock.now())
+    }
+
+    /// [`TokenService::caller_for_key`] with session expiry judged at `now`.
+    ///
+    /// # Errors
+    /// As [`TokenService::caller_for_key`].
+    pub fn caller_for_key_at(
+        &self,
+        access_key_id: &str,
+        security_token: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(Caller, String), StsError> {
+        match AccessKeyKind::of(access_key_id) {
+            Some(AccessKeyKind::Temporary) => {
+                let token = security_token.ok_or(StsError::InvalidClientTokenId)?;
+                let caller = self.open_session_at(access_key_id, token, now)?;
+                let secret = caller
+                    .session
+                    .as_ref()
+                    .map(|s| s.record().secret_access_key.expose().to_owned())
+                    .unwrap_or_default();
+                Ok((caller, secret))
+            }
+            _ => {
+                if security_token.is_some() {
+                    return Err(StsError::InvalidClientTokenId);
+                }
+                let dir = self.directory.current();
+                let (_, user, key) = dir
+                    .access_key(access_key_id)
+                    .ok_or(StsError::InvalidClientTokenId)?;
+                if key.status != KeyStatus::Active {
+                    return Err(StsError::InvalidClientTokenId);
+                }
+                Ok((
+                    Caller::long_term_user(user, access_key_id),
+                    key.secret.expose().to_owned(),
+                ))
+            }
+        }
+    }
+
+    /// Opens `token` presented with access key `access_key_id` into a session caller.
+    ///
+    /// # Errors
+    /// [`StsError::ExpiredToken`] for an expired session; [`StsError::InvalidClientTokenId`]
+    /// for anything else wrong with the token.
+    pub fn open_session(&self, access_key_id: &str, token: &str) -> Result<Caller, StsError> {
+        self.open_session_at(access_key_id, token, self.clock.now())
+    }
+
+    fn open_session_at(
+        &self,
+        access_key_id: &str,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Caller, StsError> {
+        let ring = self.keyring.read().unwrap_or_else(PoisonError::into_inner);
+        let record = open_for_access_key(token, access_key_id, &ring, now).map_err(|e| {
+            if e.code() == "ExpiredToken" {
+                StsError::ExpiredToken
+            } else {
+                StsError::InvalidClientTokenId
+            }
+        })?;
+        Ok(Caller::from_session(Session::new(record, token)))
+    }
+
+    /// Authenticates a SigV4-signed request at `now`: the secret comes from the directory
+    /// for long-term keys (`AKIA…`, active only) or from the opened session token for
+    /// temporary keys (`ASIA…` with `X-Amz-Security-Token`, which must belong to the key).
+    ///
+    /// # Errors
+    /// The SigV4 errors (`MissingAuthenticationToken`, `IncompleteSignature`,
+    /// `SignatureDoesNotMatch`, `RequestExpired`) as [`StsError::Authentication`];
+    /// `InvalidClientTokenId` and `ExpiredToken` for bad keys and tokens.
+    pub fn authenticate(
+        &self,
+        req: &SignedRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Caller, StsError> {
+        let found: Mutex<Option<Caller>> = Mutex::new(None);
+        let lookup = |key: &str, token: Option<&str>| -> Result<SecretKey, SigV4Error> {
+            let (caller, secret) =
+                self.caller_for_key_at(key, token, now)
+                    .map_err(|e| match e {
+                        StsError::ExpiredToken => SigV4Error::ExpiredToken,
+                        _ => SigV4Error::InvalidClientTokenId,
+                    })?;
+            *found.lock().unwrap_or_else(PoisonError::into_inner) = Some(caller);
+            Ok(SecretKey::new(&secret))
+        };
+        sigv4::verify(req, now, &lookup).map_err(|e| match e {
+            SigV4Error::InvalidClientTokenId => StsError::InvalidClientTokenId,
+            SigV4Error::ExpiredToken => StsError::ExpiredToken,
+            other => StsError::Authentication {
+                code: other.code(),
+                status: other.http_status(),
+                message: other.message(),
+            },
+        })?;
+        found
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+            .ok_or(StsError::InvalidClientTokenId)
+    }
+
+    fn seal(
+        &self,
+        record: &SessionRecord,
+        now: DateTime<Utc>,
+        min_size: Option<i64>,
+    ) -> Result<(Credentials, usize), StsError> {
+        let ring = self.keyring.read().unwrap_or_else(PoisonError::into_inner);
+        let min = usize::try_from(min_size.unwrap_or(0).max(0)).unwrap_or(0);
+        let token = seal_padded(record, &ring, now, self.random.as_ref(), min).map_err(internal)?;
+        let len = token.len();
+        Ok((
+            Credentials {
+                access_key_id: record.access_key_id.clone(),
+                secret_access_key: record.secret_access_key.clone(),
+                session_token: token.into(),
+                expiration: record.expires_at,
+            },
+            len,
+        ))
+    }
+
+    fn new_keys(
+        &self,
+        account: &str,
+    ) -> Result<(String, crate::credentials::SecretString), StsError> {
+        let id = generate_access_key_id(AccessKeyKind::Temporary, account, self.random.as_ref())
+            .map_err(internal)?;
+        let secret = generate_secret_access_key(self.random.as_ref()).map_err(internal)?;
+        Ok((id, secret))
+    }
+
+    /// Checks an MFA device and code for the IAM user `user_arn`; the time of the check.
+    fn check_mfa(
+        &self,
+        dir: &Directory,
+        user_arn: Option<&str>,
+        serial: &str,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        let (owner, seed) = dir.mfa_device(serial)?;
+        if Some(owner.arn.as_str()) != user_arn {
+            return None;
+        }
+        let secret = TotpSecret::from_bytes(seed.expose().to_vec()).ok()?;
+        verify_token_code(&secret, code, now).ok().map(|_| now)
+    }
+
+    /// `AssumeRole` (sts-api.md §3, evaluation order of §8).
+    ///
+    /// # Errors
+    /// `AccessDenied` (root or federated caller, trust/identity denial, MFA failure),
+    /// `ValidationError`, `InvalidParameterValue` (tag rules), `MalformedPolicyDocument`,
+    /// `PackedPolicyTooLarge`, `InvalidContextAssertion`, `InternalFailure`.
+    pub fn assume_role(
+        &self,
+        caller: &Caller,
+        p: &AssumeRoleParams,
+    ) -> Result<IssuedCredentials, StsError> {
+        let now = self.clock.now();
+        match caller.kind {
+            CallerKind::Root => {
+                return Err(StsError::AccessDenied(
+                    "Roles may not be assumed by root accounts.".to_owned(),
+                ))
+            }
+            CallerKind::FederatedUser => {
+                return Err(StsError::AccessDenied(
+                    "Cannot call AssumeRole with federated user session credentials".to_owned(),
+                ))
+            }
+            CallerKind::User | CallerKind::AssumedRole => {}
+        }
+        // Model constraints.
+        let mut checks = Checks::default();
+        let role_arn = checks.required(p.role_arn.as_deref(), "roleArn");
+        if let Some(a) = role_arn {
+            checks.arn(a, "roleArn");
+        }
+        let session_name = checks.required(p.role_session_name.as_deref(), "roleSessionName");
+        if let Some(n) = session_name {
+            checks.string(
+                n,
+                "roleSessionName",
+                (2, Some(64)),
+                ROLE_SESSION_NAME_PATTERN,
+                is_name_char,
+            );
+        }
+        checks.policy_arns(&p.policy_arns);
+        if let Some(pol) = &p.policy {
+            checks.policy(pol, None);
+        }
+        checks.duration(p.duration_seconds, 43_200);
+        checks.tags(&p.tags);
+        if p.transitive_tag_keys.len() > MAX_SESSION_TAGS {
+            checks.0.push(ValidationFailure::new(
+                format!("[{}]", p.transitive_tag_keys.join(", ")),
+                "transitiveTagKeys",
+                format!("have length less than or equal to {MAX_SESSION_TAGS}"),
+            ));
+        }
+        for (i, k) in p.transitive_tag_keys.iter().enumerate() {
+            checks.string(
+                k,
+                &format!("transitiveTagKeys.{}.member", i.saturating_add(1)),
+                (1, Some(128)),
+                TAG_KEY_PATTERN,
+                is_tag_char,
+            );
+        }
+        if let Some(x) = &p.external_id {
+            checks.string(x, "externalId", (2, Some(1224)), EXTERNAL_ID_PATTERN, |c| {
+                is_word(c) || "+=,.@:/-".contains(c)
+            });
+        }
+        checks.mfa(p.serial_number.as_deref(), p.token_code.as_deref());
+        if let Some(si) = &p.source_identity {
+            self.check_source_identity(&mut checks, si);
+        }
+        if !p.provided_contexts.is_empty() && p.provided_contexts.len() > 5 {
+            checks.0.push(ValidationFailure::new(
+                format!("[{} contexts]", p.provided_contexts.len()),
+                "providedContexts",
+                "have length less than or equal to 5",
+            ));
+        }
+        checks.min_token_size(p.minimum_session_token_size);
+        checks.finish()?;
+        let (Some(role_arn), Some(session_name)) = (role_arn, session_name) else {
+            return Err(StsError::Validation(vec![ValidationFailure::missing(
+                "roleArn",
+            )]));
+        };
+        if !p.provided_contexts.is_empty() {
+            return Err(StsError::InvalidContextAssertion(
+                "Provided contexts are not supported by this service".to_owned(),
+            ));
+        }
+        if iam_policy::arn::Arn::parse(role_arn).is_none() {
+            return Err(StsError::ValidationMessage(format!(
+                "{role_arn} is invalid"
+            )));
+        }
+        // Resolve the role (an unknown role gets the standard denial).
+        let dir = self.directory.current();
+        let deny = |action: &str| StsError::not_authorized(&caller.arn, action, role_arn);
+        let (_, role) = dir
+            .role_by_arn(role_arn)
+            .ok_or_else(|| deny("sts:AssumeRole"))?;
+        // Duration.
+        let duration = p
+            .duration_seconds
+            .unwrap_or(self.config.default_role_duration);
+        if duration > i64::from(role.max_session_duration) {
+            return Err(StsError::ValidationMessage(MAX_DURATION_MESSAGE.to_owned()));
+        }
+        if caller.is_temporary() && duration > ROLE_CHAINING_MAX_SECONDS {
+            return Err(StsError::ValidationMessage(CHAINING_MESSAGE.to_owned()));
+        }
+        // MFA.
+        let inherited_mfa = caller
+            .session
+            .as_ref()
+            .map(|s| s.record().mfa)
+            .unwrap_or_default();
+        let mfa_time = match (p.serial_number.as_deref(), p.token_code.as_deref()) {
+            (None, None) => None,
+            (Some(serial), Some(code)) => Some(
+                self.check_mfa(&dir, caller.user_arn.as_deref(), serial, code, now)
+                    .ok_or_else(|| StsError::AccessDenied(MFA_FAILED_MESSAGE.to_owned()))?,
+            ),
+            _ => return Err(StsError::AccessDenied(MFA_FAILED_MESSAGE.to_owned())),
+        };
+        // Tags: request rules, transitive keys and inheritance (sts-api.md §7.2).
+        check_tag_rules(&p.tags)?;
+        for k in &p.transitive_tag_keys {
+            if !p.tags.iter().any(|t| t.key.eq_ignore_ascii_case(k)) {
+                return Err(StsError::InvalidParameterValue(
+                    TRANSITIVE_NOT_IN_TAGS_MESSAGE.to_owned(),
+                ));
+            }
+        }
+        let inherited = caller
+            .session
+            .as_ref()
+            .map(Session::transitive_tags)
+            .unwrap_or_default();
+        let collides = |k: &str| inherited.iter().any(|t| t.key.eq_ignore_ascii_case(k));
+        if p.tags.iter().any(|t| collides(&t.key))
+            || p.transitive_tag_keys.iter().any(|k| collides(k))
+        {
+            return Err(StsError::InvalidParameterValue(
+                TRANSITIVE_CONFLICT_MESSAGE.to_owned(),
+            ));
+        }
+        // Source identity: set once, then carried and never changed.
+        let caller_source = caller
+            .session
+            .as_ref()
+            .and_then(|s| s.record().source_identity.clone());
+        if let (Some(old), Some(new)) = (&caller_source, &p.source_identity) {
+            if old != new {
+                return Err(StsError::InvalidParameterValue(format!(
+                    "The source identity cannot be changed once set: the calling session has source identity {old}"
+                )));
+            }
+        }
+        // Trust evaluation.
+        let mut ctx = principal_context(caller, &dir);
+        add_time_keys(&mut ctx, caller, now);
+        if let Some(fresh) = mfa_time {
+            ctx.insert("aws:MultiFactorAuthPresent", single("true"));
+            ctx.insert(
+                "aws:MultiFactorAuthAge",
+                single((now - fresh).num_seconds().max(0).to_string()),
+            );
+        }
+        ctx.insert("sts:RoleSessionName", single(session_name));
+        if let Some(x) = &p.external_id {
+            ctx.insert("sts:ExternalId", single(x.clone()));
+        }
+        if let Some(si) = &p.source_identity {
+            ctx.insert("sts:SourceIdentity", single(si.clone()));
+        }
+        if !p.transitive_tag_keys.is_empty() {
+            ctx.insert(
+                "sts:TransitiveTagKeys",
+                ContextValue::Multi(p.transitive_tag_keys.clone()),
+            );
+        }
+        if !p.tags.is_empty() {
+            for t in &p.tags {
+                ctx.insert(
+                    &format!("aws:RequestTag/{}", t.key),
+                    single(t.value.clone()),
+                );
+            }
+            ctx.insert(
+                "aws:TagKeys",
+                ContextValue::Multi(p.tags.iter().map(|t| t.key.clone()).collect()),
+            );
+        }
+        for t in &role.tags {
+            ctx.insert(
+                &format!("aws:ResourceTag/{}", t.key),
+                single(t.value.clone()),
+            );
+            ctx.insert(
+                &format!("iam:ResourceTag/{}", t.key),
+                single(t.value.clone()),
+            );
+        }
+        for t in &inherited {
+            ctx.insert(
+                &format!("aws:ResourceTag/{}", t.key),
+                single(t.value.clone()),
+            );
+            ctx.insert(
+                &format!("iam:ResourceTag/{}", t.key),
+                single(t.value.clone()),
+            );
+        }
+        if ctx.get("aws:RequestedRegion").is_none() {
+            ctx.insert("aws:RequestedRegion", single(self.config.region.clone()));
+        }
+        merge_extra(&mut ctx, &p.request_context);
+        let trust = self
+            .cache
+            .compiled(&dir, &role.trust_policy, PolicyType::Trust)?;
+        let mut layers = self
+            .cache
+            .caller_layers(&dir, caller)?
+            .resource(trust, ResourceKind::RoleTrust);
+        for level in self.cache.rcp_levels(&dir, &role.account_id)? {
+            layers = layers.rcp_level(level);
+        }
+        let perms = layers.build().map_err(internal)?;
+        let mut actions = vec!["sts:AssumeRole"];
+        if !p.tags.is_empty() || !p.transitive_tag_keys.is_empty() {
+            actions.push("sts:TagSession");
+        }
+        if p.source_identity.is_some() {
+            actions.push("sts:SetSourceIdentity");
+        }
+        for action in actions {
+            let mut b = Request::builder()
+                .principal(caller.arn.clone())
+                .action(action)
+                .resource(role_arn)
+                .resource_account(role.account_id.clone())
+                .unique_id(caller.user_id.clone())
+                .context(ctx.clone());
+            if let Some(r) = caller.role_arn() {
+                b = b.role_arn(r);
+            }
+            let req = b.build().map_err(internal)?;
+            if !perms.evaluate(&req).is_allowed() {
+                return Err(deny(action));
+            }
+        }
+        // Session policies.
+        if let Some(text) = &p.policy {
+            compile_session_policy(text)?;
+        }
+        for arn in &p.policy_arns {
+            if dir.managed_policy(&role.account_id, arn).is_none() {
+                return Err(StsError::InvalidParameterValue(format!(
+                    "Policy {arn} does not exist or is not attachable."
+                )));
+            }
+        }
+        let plaintext = p.policy.as_deref().map_or(0, |x| x.chars().count())
+            + p.policy_arns
+                .iter()
+                .map(|a| a.chars().count())
+                .sum::<usize>();
+        if plaintext > SESSION_POLICY_PLAINTEXT_LIMIT {
+            return Err(StsError::validation(ValidationFailure::new(
+                p.policy.clone().unwrap_or_default(),
+                "policy",
+                format!("have length less than or equal to {SESSION_POLICY_PLAINTEXT_LIMIT}"),
+            )));
+        }
+        let mut tags = inherited.clone();
+        tags.extend(p.tags.iter().cloned());
+        let mut transitive: Vec<String> = inherited.iter().map(|t| t.key.clone()).collect();
+        transitive.extend(p.transitive_tag_keys.iter().cloned());
+        let packed = packed_size(p.policy.as_deref(), &p.policy_arns, &tags);
+        let packed_pct = percent(packed, PACKED_POLICY_LIMIT);
+        if packed > PACKED_POLICY_LIMIT {
+            return Err(StsError::PackedPolicyTooLarge(format!(
+                "Packed size of the session policies and tags is {packed_pct}% of the allowed limit"
+            )));
+        }
+        let has_extras = p.policy.is_some() || !p.policy_arns.is_empty() || !tags.is_empty();
+        // Issue.
+        let (access_key_id, secret) = self.new_keys(&role.account_id)?;
+        let session_arn = format!(
+            "arn:aws:sts::{}:assumed-role/{}/{session_name}",
+            role.account_id, role.name
+        );
+        let mfa = match mfa_time {
+            Some(t) => MfaInfo {
+                authenticated: true,
+                auth_time: Some(t),
+            },
+            None => inherited_mfa,
+        };
+        let source_identity = caller_source.or_else(|| p.source_identity.clone());
+        let record = SessionRecord {
+            version: 0,
+            key_id: 0,
+            kind: SessionKind::AssumedRole,
+            account: role.account_id.clone(),
+            principal_arn: session_arn.clone(),
+            role: Some(RoleInfo {
+                arn: role.arn.clone(),
+                id: role.id.clone(),
+                name: role.name.clone(),
+            }),
+            user_arn: None,
+            user_id: None,
+            session_name: Some(session_name.to_owned()),
+            source_identity: source_identity.clone(),
+            federated_provider: None,
+            tags,
+            transitive_tag_keys: transitive,
+            policy: p.policy.clone(),
+            policy_arns: p.policy_arns.clone(),
+            mfa,
+            issued_at: now,
+            expires_at: now + Duration::seconds(duration),
+            chain_depth: caller
+                .session
+                .as_ref()
+                .map_or(0, |s| s.record().chain_depth.saturating_add(1)),
+            access_key_id,
+            secret_access_key: secret,
+        };
+        let (credentials, size) = self.seal(&record, now, p.minimum_session_token_size)?;
+        Ok(IssuedCredentials {
+            credentials,
+            assumed_role_user: Some(AssumedRoleUser {
+                assumed_role_id: format!("{}:{session_name}", role.id),
+                arn: session_arn,
+            }),
+            federated_user: None,
+            packed_policy_size: has_extras.then_some(packed_pct),
+            source_identity,
+            session_token_size: size,
+            session_token_utilization: percent(size, TOKEN_SIZE_BUDGET),
+        })
+    }
+
+    fn check_source_identity(&self, checks: &mut Checks, si: &str) {
+        checks.string(
+            si,
+            "sourceIdentity",
+            (2, Some(64)),
+            ROLE_SESSION_NAME_PATTERN,
+            is_name_char,
+        );
+        if si.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
+            checks.0.push(ValidationFailure::new(
+                si,
+                "sourceIdentity",
+                "not start with the reserved prefix aws:",
+            ));
+        }
+    }
+
+    /// `GetSessionToken` (sts-api.md §4).
+    ///
+    /// # Errors
+    /// `AccessDenied` (session credentials, MFA failure), `ValidationError`,
+    /// `InternalFailure`.
+    pub fn get_session_token(
+        &self,
+        caller: &Caller,
+        p: &GetSessionTokenParams,
+    ) -> Result<IssuedCredentials, StsError> {
+        let now = self.clock.now();
+        if caller.is_temporary() {
+            return Err(StsError::AccessDenied(
+                "Cannot call GetSessionToken with session credentials".to_owned(),
+            ));
+        }
+        let mut checks = Checks::default();
+        checks.duration(p.duration_seconds, 129_600);
+        checks.mfa(p.serial_number.as_deref(), p.token_code.as_deref());
+        checks.min_token_size(p.minimum_session_token_size);
+        checks.finish()?;
+        let mut duration = p
+            .duration_seconds
+            .unwrap_or(self.config.default_session_duration);
+        if caller.kind == CallerKind::Root {
+            duration = duration.min(ROOT_SESSION_MAX_SECONDS);
+        }
+        let dir = self.directory.current();
+        let mfa = match (p.serial_number.as_deref(), p.token_code.as_deref()) {
+            (None, None) => MfaInfo::default(),
+            (Some(serial), Some(code)) => {
+                let t = self
+                    .check_mfa(&dir, caller.user_arn.as_deref(), serial, code, now)
+                    .ok_or_else(|| StsError::AccessDenied(GST_MFA_FAILED_MESSAGE.to_owned()))?;
+                MfaInfo {
+                    authenticated: true,
+                    auth_time: Some(t),
+                }
+            }
+            _ => return Err(StsError::AccessDenied(GST_MFA_FAILED_MESSAGE.to_owned())),
+        };
+        let (access_key_id, secret) = self.new_keys(&caller.account)?;
+        let record = SessionRecord {
+            version: 0,
+            key_id: 0,
+            kind: SessionKind::SessionToken,
+            account: caller.account.clone(),
+            principal_arn: caller.arn.clone(),
+            role: None,
+            user_arn: Some(caller.arn.clone()),
+            user_id: Some(caller.user_id.clone()),
+            session_name: None,
+            source_identity: None,
+            federated_provider: None,
+            tags: Vec::new(),
+            transitive_tag_keys: Vec::new(),
+            policy: None,
+            policy_arns: Vec::new(),
+            mfa,
+            issued_at: now,
+            expires_at: now + Duration::seconds(duration),
+            chain_depth: 0,
+            access_key_id,
+            secret_access_key: secret,
+        };
+        let (credentials, size) = self.seal(&record, now, p.minimum_session_token_size)?;
+        Ok(IssuedCredentials {
+            credentials,
+            assumed_role_user: None,
+            federated_user: None,
+            packed_policy_size: None,
+            source_identity: None,
+            session_token_size: size,
+            session_token_utilization: percent(size, TOKEN_SIZE_BUDGET),
+        })
+    }
+
+    /// `GetFederationToken` (sts-api.md §5).
+    ///
+    /// # Errors
+    /// `AccessDenied` (session credentials, missing `sts:GetFederationToken` or
+    /// `sts:TagSession`), `ValidationError`, `InvalidParameterValue`,
+    /// `MalformedPolicyDocument`, `PackedPolicyTooLarge`, `InternalFailure`.
+    pub fn get_federation_token(
+        &self,
+        caller: &Caller,
+        p: &GetFederationTokenParams,
+    ) -> Result<IssuedCredentials, StsError> {
+        let now = self.clock.now();
+        if caller.is_temporary() {
+            return Err(StsError::AccessDenied(
+                "Cannot call GetFederationToken with session credentials".to_owned(),
+            ));
+        }
+        let mut checks = Checks::default();
+        let name = checks.required(p.name.as_deref(), "name");
+        if let Some(n) = name {
+            checks.string(
+                n,
+                "name",
+                (2, Some(32)),
+                ROLE_SESSION_NAME_PATTERN,
+                is_name_char,
+            );
+        }
+        if let Some(pol) = &p.policy {
+            checks.policy(pol, Some(SESSION_POLICY_PLAINTEXT_LIMIT));
+        }
+        checks.policy_arns(&p.policy_arns);
+        checks.duration(p.duration_seconds, 129_600);
+        checks.tags(&p.tags);
+        checks.min_token_size(p.minimum_session_token_size);
+        checks.finish()?;
+        let Some(name) = name else {
+            return Err(StsError::validation(ValidationFailure::missing("name")));
+        };
+        check_tag_rules(&p.tags)?;
+        let fed_arn = format!("arn:aws:sts::{}:federated-user/{name}", caller.account);
+        if caller.kind != CallerKind::Root {
+            let mut extra = p.request_context.clone();
+            for t in &p.tags {
+                extra.insert(
+                    &format!("aws:RequestTag/{}", t.key),
+                    single(t.value.clone()),
+                );
+            }
+            if !p.tags.is_empty() {
+                extra.insert(
+                    "aws:TagKeys",
+                    ContextValue::Multi(p.tags.iter().map(|t| t.key.clone()).collect()),
+                );
+            }
+            let mut actions = vec!["sts:GetFederationToken"];
+            if !p.tags.is_empty() {
+                actions.push("sts:TagSession");
+            }
+            for action in actions {
+                let auth =
+                    self.authorize(caller, action, &fed_arn, Some(&caller.account), &extra)?;
+                if !auth.is_allowed() {
+                    return Err(StsError::not_authorized(&caller.arn, action, &fed_arn));
+                }
+            }
+        }
+        if let Some(text) = &p.policy {
+            compile_session_policy(text)?;
+        }
+        let dir = self.directory.current();
+        for arn in &p.policy_arns {
+            if dir.managed_policy(&caller.account, arn).is_none() {
+                return Err(StsError::InvalidParameterValue(format!(
+                    "Policy {arn} does not exist or is not attachable."
+                )));
+            }
+        }
+        let packed = packed_size(p.policy.as_deref(), &p.policy_arns, &p.tags);
+        let packed_pct = percent(packed, PACKED_POLICY_LIMIT);
+        if packed > PACKED_POLICY_LIMIT {
+            return Err(StsError::PackedPolicyTooLarge(format!(
+                "Packed size of the session policies and tags is {packed_pct}% of the allowed limit"
+            )));
+        }
+        let mut duration = p
+            .duration_seconds
+            .unwrap_or(self.config.default_session_duration);
+        if caller.kind == CallerKind::Root {
+            duration = duration.min(ROOT_SESSION_MAX_SECONDS);
+        }
+        let (access_key_id, secret) = self.new_keys(&caller.account)?;
+        let record = SessionRecord {
+            version: 0,
+            key_id: 0,
+            kind: SessionKind::FederatedUser,
+            account: caller.account.clone(),
+            principal_arn: fed_arn.clone(),
+            role: None,
+            user_arn: Some(caller.arn.clone()),
+            user_id: Some(caller.user_id.clone()),
+            session_name: Some(name.to_owned()),
+            source_identity: None,
+            federated_provider: None,
+            tags: p.tags.clone(),
+            transitive_tag_keys: Vec::new(),
+            policy: p.policy.clone(),
+            policy_arns: p.policy_arns.clone(),
+            mfa: MfaInfo::default(),
+            issued_at: now,
+            expires_at: now + Duration::seconds(duration),
+            chain_depth: 0,
+            access_key_id,
+            secret_access_key: secret,
+        };
+        let (credentials, size) = self.seal(&record, now, p.minimum_session_token_size)?;
+        Ok(IssuedCredentials {
+            credentials,
+            assumed_role_user: None,
+            federated_user: Some(FederatedUser {
+                federated_user_id: format!("{}:{name}", caller.account),
+                arn: fed_arn,
+            }),
+            packed_policy_size: Some(packed_pct),
+            source_identity: None,
+            session_token_size: size,
+            session_token_utilization: percent(size, TOKEN_SIZE_BUDGET),
+        })
+    }
+
+    /// `GetCallerIdentity` (sts-api.md §6.3, §10.2): no permission needed, never denied.
+    pub fn get_caller_identity(&self, caller: &Caller) -> CallerIdentity {
+        CallerIdentity {
+            user_id: caller.user_id.clone(),
+            account: caller.account.clone(),
+            arn: caller.arn.clone(),
+        }
+    }
+
+    /// Refuses STS operations that GetSessionToken and federated-user sessions may not call
+    /// (sts-api.md §9.3).
+    fn restrict_session_callers(caller: &Caller, operation: &str) -> Result<(), StsError> {
+        let kind = caller.session.as_ref().map(Session::kind);
+        if matches!(
+            kind,
+            Some(SessionKind::SessionToken | SessionKind::FederatedUser)
+        ) {
+            return Err(StsError::AccessDenied(format!(
+                "Cannot call {operation} with session credentials"
+            )));
+        }
+        Ok(())
+    }
+
+    /// IAM API calls by temporary credentials (sts-api.md §9.3): a GetSessionToken session
+    /// needs MFA context (`InvalidClientTokenId` without it, as observed); a federated user
+    /// may not call IAM at all (`AccessDenied`).
+    fn restrict_iam_api(caller: &Caller, action: &str) -> Result<(), StsError> {
+        let Some(session) = &caller.session else {
+            return Ok(());
+        };
+        let iam = action
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("iam:"));
+        if !iam {
+            return Ok(());
+        }
+        match session.kind() {
+            SessionKind::SessionToken if !session.record().mfa.authenticated => {
+                Err(StsError::InvalidClientTokenId)
+            }
+            SessionKind::FederatedUser => Err(StsError::not_authorized(&caller.arn, action, "*")),
+            _ => Ok(()),
+        }
+    }
+
+    /// `GetAccessKeyInfo` (sts-api.md §6.5): the account embedded in `access_key_id`.
+    ///
+    /// \[project decision\]: a key id without an embedded account that is a long-term key of
+    /// the directory answers its owner's account; any other gets `InvalidParameterValue`.
+    ///
+    /// # Errors
+    /// `ValidationError`, `AccessDenied`, `InvalidParameterValue`.
+    pub fn get_access_key_info(
+        &self,
+        caller: &Caller,
+        access_key_id: Option<&str>,
+    ) -> Result<String, StsError> {
+        let mut checks = Checks::default();
+        let key = checks.required(access_key_id, "accessKeyId");
+        if let Some(k) = key {
+            checks.string(
+                k,
+                "accessKeyId",
+                (16, Some(128)),
+                ACCESS_KEY_PATTERN,
+                is_word,
+            );
+        }
+        checks.finish()?;
+        let key = key.unwrap_or_default();
+        Self::restrict_session_callers(caller, "GetAccessKeyInfo")?;
+        let auth = self.authorize(caller, "sts:GetAccessKeyInfo", "*", None, &Context::new())?;
+        if !auth.is_allowed() {
+            return Err(StsError::not_authorized(
+                &caller.arn,
+                "sts:GetAccessKeyInfo",
+                "*",
+            ));
+        }
+        if let Ok(account) = access_key_account(key) {
+            return Ok(account);
+        }
+        let dir = self.directory.current();
+        dir.access_key(key)
+            .map(|(a, _, _)| a.id.clone())
+            .ok_or_else(|| {
+                StsError::InvalidParameterValue(format!(
+                    "The access key id {key} does not name an account"
+                ))
+            })
+    }
+
+    /// Evaluates `action` on `resource` for `caller` with the context AWS would fill
+    /// (evaluation.md §10) merged with `extra` (which cannot override principal keys).
+    /// The caller's layers are compiled once and cached by token digest.
+    ///
+    /// # Errors
+    /// `AccessDenied` when a policy the credentials depend on is gone (fail closed),
+    /// `InternalFailure` for an action or resource the engine cannot take.
+    pub fn authorize(
+        &self,
+        caller: &Caller,
+        action: &str,
+        resource: &str,
+        resource_account: Option<&str>,
+        extra: &Context,
+    ) -> Result<Authorization, StsError> {
+        let now = self.clock.now();
+        Self::restrict_iam_api(caller, action)?;
+        let dir = self.directory.current();
+        let cached = self.cache.permissions(&dir, caller, resource_account)?;
+        let mut ctx = (*cached.principal_context).clone();
+        add_time_keys_with(&mut ctx, caller, now, self.cache.time_strings(now));
+        merge_extra(&mut ctx, extra);
+        // The unique id and the role ARN come from `aws:userid` and `aws:PrincipalArn`.
+        let mut b = Request::builder()
+            .principal(caller.arn.clone())
+            .action(action)
+            .resource(resource)
+            .context(ctx);
+        if let Some(a) = resource_account {
+            b = b.resource_account(a);
+        }
+        if caller.kind == CallerKind::FederatedUser {
+            if let Some(u) = &caller.user_arn {
+                b = b.parent_user(u.clone());
+            }
+        }
+        let request = b
+            .build()
+            .map_err(|e| StsError::InvalidParameterValue(e.to_string()))?;
+        let decision = cached.permissions.evaluate(&request).decision();
+        Ok(Authorization {
+            decision,
+            permissions: cached.permissions,
+            request,
+        })
+    }
+
+    /// [`TokenService::authorize`] for an opened session.
+    ///
+    /// # Errors
+    /// As [`TokenService::authorize`].
+    pub fn authorize_session(
+        &self,
+        session: &Session,
+        action: &str,
+        resource: &str,
+        resource_account: Option<&str>,
+        extra: &Context,
+    ) -> Result<Authorization, StsError> {
+        let caller = Caller::from_session(session.clone());
+        self.authorize(&caller, action, resource, resource_account, extra)
+    }
+
+    /// The `AccessDenied` error for a denied [`Authorization`]: the standard message plus
+    /// an encoded authorization message (sealed JSON explanation) that
+    /// [`TokenService::decode_authorization_message`] opens.
+    pub fn denial(&self, caller: &Caller, auth: &Authorization) -> StsError {
+        let base =
+            StsError::not_authorized(&caller.arn, auth.request.action(), auth.request.resource());
+        match self.encode_authorization_message(caller, auth) {
+            Ok(encoded) => StsError::AccessDenied(format!(
+                "{} Encoded authorization failure message: {encoded}",
+                base.message()
+            )),
+            Err(_) => base,
+        }
+    }
+
+    /// Seals the JSON explanation of `auth` for `caller`'s account.
+    ///
+    /// # Errors
+    /// `InternalFailure` when the key ring or random source fails.
+    pub fn encode_authorization_message(
+        &self,
+        caller: &Caller,
+        auth: &Authorization,
+    ) -> Result<String, StsError> {
+        let now = self.clock.now();
+        let explanation = auth.explain();
+        let stmt = |layer: String, sid: Option<String>, label: Option<String>| serde_json::json!({ "layer": layer, "sid": sid, "policy": label });
+        let matched: Vec<serde_json::Value> = explanation
+            .deciding
+            .iter()
+            .map(|d| stmt(d.layer.as_str().to_owned(), d.sid.clone(), d.label.clone()))
+            .collect();
+        let failures: Vec<String> = explanation
+            .missing
+            .map(|m| vec![m.message()])
+            .unwrap_or_default();
+        let conditions: Vec<serde_json::Value> = auth
+            .request
+            .context()
+            .iter()
+            .map(|(k, v)| {
+                let values: Vec<serde_json::Value> = v
+                    .values()
+                    .map(|x| serde_json::json!({ "value": x }))
+                    .collect();
+                serde_json::json!({ "key": k, "values": { "items": values } })
+            })
+            .collect();
+        let body = serde_json::json!({
+            "allowed": auth.decision.is_allowed(),
+            "explicitDeny": auth.decision == Decision::ExplicitDeny,
+            "matchedStatements": { "items": matched },
+            "failures": { "items": failures },
+            "context": {
+                "principal": { "id": caller.user_id, "name": caller.arn.rsplit('/').next(), "arn": caller.arn },
+                "action": auth.request.action(),
+                "resource": auth.request.resource(),
+                "conditions": { "items": conditions },
+            },
+            "expiresAt": (now + Duration::seconds(self.config.authorization_message_ttl)).timestamp(),
+        });
+        let plaintext = serde_json::to_vec(&body).map_err(internal)?;
+        let ring = self.keyring.read().unwrap_or_else(PoisonError::into_inner);
+        let account = caller.account.clone();
+        let sealed = ring
+            .seal(
+                now,
+                plaintext,
+                |key_id| message_ad(key_id, &account),
+                self.random.as_ref(),
+            )
+            .map_err(internal)?;
+        let mut raw = Vec::with_capacity(4 + NONCE_LEN + sealed.ciphertext.len());
+        raw.extend_from_slice(&sealed.key_id.to_be_bytes());
+        raw.extend_from_slice(&sealed.nonce);
+        raw.extend_from_slice(&sealed.ciphertext);
+        Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw))
+    }
+
+    /// `DecodeAuthorizationMessage` (sts-api.md §6.4): needs `sts:DecodeAuthorizationMessage`;
+    /// decodes only messages issued for the caller's account and not yet expired.
+    ///
+    /// # Errors
+    /// `ValidationError`, `AccessDenied`, `InvalidAuthorizationMessageException`.
+    pub fn decode_authorization_message(
+        &self,
+        caller: &Caller,
+        encoded: Option<&str>,
+    ) -> Result<String, StsError> {
+        let mut checks = Checks::default();
+        let encoded = checks.required(encoded, "encodedMessage");
+        if let Some(e) = encoded {
+            checks.length(e, "encodedMessage", 1, Some(10_240));
+        }
+        checks.finish()?;
+        let encoded = encoded.unwrap_or_default();
+        Self::restrict_session_callers(caller, "DecodeAuthorizationMessage")?;
+        let auth = self.authorize(
+            caller,
+            "sts:DecodeAuthorizationMessage",
+            "*",
+            None,
+            &Context::new(),
+        )?;
+        if !auth.is_allowed() {
+            return Err(StsError::not_authorized(
+                &caller.arn,
+                "sts:DecodeAuthorizationMessage",
+                "*",
+            ));
+        }
+        let invalid = || {
+            StsError::InvalidAuthorizationMessage(
+                "The encoded authorization message is invalid".to_owned(),
+            )
+        };
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(encoded.as_bytes())
+            .map_err(|_| invalid())?;
+        let (head, rest) = raw.split_at_checked(4).ok_or_else(invalid)?;
+        let (nonce, body) = rest.split_at_checked(NONCE_LEN).ok_or_else(invalid)?;
+        let key_id = u32::from_be_bytes(head.try_into().map_err(|_| invalid())?);
+        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| invalid())?;
+        let mut buf = body.to_vec();
+        let now = self.clock.now();
+        let ring = self.keyring.read().unwrap_or_else(PoisonError::into_inner);
+        let n = ring
+            .open_in_place(
+                now,
+                key_id,
+                &nonce,
+                &message_ad(key_id, &caller.account),
+                &mut buf,
+            )
+            .map_err(|_| invalid())?;
+        buf.truncate(n);
+        let mut doc: serde_json::Value = serde_json::from_slice(&buf).map_err(|_| invalid())?;
+        let expires = doc
+            .get("expiresAt")
+            .and_then(serde_json::Value::as_i64)
+            .ok_or_else(invalid)?;
+        if now.timestamp() >= expires {
+            return Err(StsError::InvalidAuthorizationMessage(
+                "The encoded authorization message has expired".to_owned(),
+            ));
+        }
+        if let Some(obj) = doc.as_object_mut() {
+            obj.remove("expiresAt");
+        }
+        serde_json::to_string(&doc).map_err(internal)
+    }
+}
+
+fn message_ad(key_id: u32, account: &str) -> Vec<u8> {
+    let mut ad = AUTHZ_MESSAGE_AD.to_vec();
+    ad.extend_from_slice(&key_id.to_be_bytes());
+    ad.extend_from_slice(account.as_bytes());
+    ad
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_characters_follow_the_model_classes() {
+        assert!("Project-A_1 é:/=+@.".chars().all(is_tag_char));
+        assert!(!is_tag_char('*'));
+        assert!(!is_tag_char('#'));
+    }
+
+    #[test]
+    fn packed_size_ignores_policy_whitespace_and_counts_tags() {
+        let tags = vec![SessionTag {
+            key: "k".into(),
+            value: "vv".into(),
+        }];
+        assert_eq!(packed_size(Some("{ \"a\" }"), &[], &tags), 5 + 5);
+        assert_eq!(percent(1, PACKED_POLICY_LIMIT), 1);
+        assert_eq!(percent(0, PACKED_POLICY_LIMIT), 0);
+    }
+
+    #[test]
+    fn duplicate_tag_keys_are_found_ignoring_case() {
+        let t = |k: &str| SessionTag {
+            key: k.into(),
+            value: String::new(),
+        };
+        assert_eq!(
+            check_tag_rules(&[t("Team"), t("team")]).map_err(|e| e.message()),
+            Err(DUPLICATE_TAGS_MESSAGE.to_owned())
+        );
+        assert!(check_tag_rules(&[t("aws:x")]).is_err());
+        assert!(check_tag_rules(&[t("Team"), t("Cost")]).is_ok());
+    }
+}
