@@ -125,7 +125,11 @@ fn bench(c: &mut Criterion) {
         &extra,
     ) {
         c.bench_function("sts_authorize_engine_only", |b| {
-            b.iter(|| a.permissions.evaluate(std::hint::black_box(&a.request)).is_allowed())
+            b.iter(|| {
+                a.permissions
+                    .evaluate(std::hint::black_box(&a.request))
+                    .is_allowed()
+            })
         });
     }
 }

@@ -243,6 +243,67 @@ fn split_request(resource: &str) -> Option<([&str; 5], &str)> {
     Some((head, it.next()?))
 }
 
+/// A request resource split once into its six ARN components, so that matching it
+/// against many patterns does not split it again for each.
+///
+/// ```
+/// use iam_policy::arn::ResourceArn;
+/// let r = ResourceArn::new("arn:aws:sqs:us-east-1:111122223333:q");
+/// assert_eq!(r.text(), "arn:aws:sqs:us-east-1:111122223333:q");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResourceArn<'a> {
+    text: &'a str,
+    split: Option<([&'a str; 5], &'a str)>,
+}
+
+impl<'a> ResourceArn<'a> {
+    /// Split `text` (an ARN, or `*` for actions without a resource type).
+    pub fn new(text: &'a str) -> ResourceArn<'a> {
+        let split = if text == "*" {
+            None
+        } else {
+            split_request(text)
+        };
+        ResourceArn { text, split }
+    }
+
+    /// Rebuild from the byte offsets of the first five colons, as [`ResourceArn::colons`]
+    /// returned them for the same text; no scanning.
+    pub(crate) fn from_colons(text: &'a str, colons: Option<[usize; 5]>) -> ResourceArn<'a> {
+        let split = colons.and_then(|c| {
+            let head = [
+                text.get(..c[0])?,
+                text.get(c[0] + 1..c[1])?,
+                text.get(c[1] + 1..c[2])?,
+                text.get(c[2] + 1..c[3])?,
+                text.get(c[3] + 1..c[4])?,
+            ];
+            Some((head, text.get(c[4] + 1..)?))
+        });
+        ResourceArn { text, split }
+    }
+
+    /// The offsets of the first five colons of `text`, when it has them and is not `*`.
+    pub(crate) fn colons(text: &str) -> Option<[usize; 5]> {
+        if text == "*" {
+            return None;
+        }
+        let mut out = [0usize; 5];
+        let mut it = text.match_indices(':').map(|(i, _)| i);
+        for slot in &mut out {
+            *slot = it.next()?;
+        }
+        Some(out)
+    }
+
+    /// The resource text.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+}
+
 impl ArnPattern {
     /// Compile a `Resource` / `NotResource` entry. `short` decides what an ARN with fewer
     /// than six components means (by policy type); `options` selects the colon reading.
@@ -313,6 +374,20 @@ impl ArnPattern {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn is_match(&self, resource: &str, ctx: &Context) -> bool {
+        self.is_match_resource(&ResourceArn::new(resource), ctx)
+    }
+
+    /// [`ArnPattern::is_match`] on a request resource that was split once.
+    ///
+    /// ```
+    /// use iam_policy::arn::{ArnOptions, ArnPattern, ResourceArn, ShortArn};
+    /// use iam_policy::context::Context;
+    /// use iam_policy::vars::Template;
+    /// let p = ArnPattern::compile(&Template::parse("arn:aws:s3:::b/*", true), ShortArn::Pad, ArnOptions::default());
+    /// assert!(p.is_match_resource(&ResourceArn::new("arn:aws:s3:::b/k"), &Context::new()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_match_resource(&self, resource: &ResourceArn<'_>, ctx: &Context) -> bool {
         let c = match &self.kind {
             ArnKind::Any => return true,
             ArnKind::Nothing => return false,
@@ -320,16 +395,16 @@ impl ArnPattern {
         };
         // DECISION: evaluation.md §12 "Wildcard-only action + `arn:aws:s3:::*`" — follow
         // [NotAction] (§2.3): a wildcard-only request matches only the literal `*` pattern.
-        if resource == "*" {
+        if resource.text == "*" {
             return false;
         }
         if c.star_crosses_colon {
-            return c.match_crossing(resource, ctx);
+            return c.match_crossing(resource.text, ctx);
         }
         // DECISION: evaluation.md §12 "`*` crossing `:` in Resource" — per-component
         // matching with short-ARN padding (policy-language.md §7.2), the literal reading
         // only behind `ArnOptions::star_crosses_colon`.
-        let Some((head, rest)) = split_request(resource) else {
+        let Some((head, rest)) = resource.split else {
             return false;
         };
         // DECISION: evaluation.md §12 "Resource ARN case" — the resource component is

@@ -7,7 +7,7 @@
 //! Everything that cannot be evaluated is rejected here, with a span; evaluation itself
 //! is total. It never evaluates a request and never reads the clock.
 
-use crate::arn::{ArnOptions, ArnPattern, ShortArn};
+use crate::arn::{ArnOptions, ArnPattern, ResourceArn, ShortArn};
 use crate::ast::{Effect, PolicyDocument, Statement};
 use crate::condition::ConditionSet;
 use crate::context::Context;
@@ -137,11 +137,11 @@ pub(crate) enum ResourceMatcher {
 }
 
 impl ResourceMatcher {
-    pub(crate) fn matches(&self, resource: &str, ctx: &Context) -> bool {
+    pub(crate) fn matches(&self, resource: &ResourceArn<'_>, ctx: &Context) -> bool {
         match self {
             ResourceMatcher::Implicit => true,
             ResourceMatcher::List { negated, patterns } => {
-                patterns.iter().any(|p| p.is_match(resource, ctx)) != *negated
+                patterns.iter().any(|p| p.is_match_resource(resource, ctx)) != *negated
             }
         }
     }

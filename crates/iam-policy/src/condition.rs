@@ -169,6 +169,8 @@ struct Condition {
     rel: Rel,
     if_exists: bool,
     key: Box<str>,
+    /// `key` lowercased once, so lookups compare bytes without folding case.
+    lookup: Box<str>,
     texts: Box<[Box<str>]>,
     values: Box<[Value]>,
     span: Span,
@@ -350,6 +352,7 @@ fn compile_entry(
         rel,
         if_exists: op.operator.value.if_exists,
         key: entry.key.value.as_str().into(),
+        lookup: entry.key.value.to_ascii_lowercase().into_boxed_str(),
         texts: texts.into_boxed_slice(),
         values: values.into_boxed_slice(),
         span: entry.key.span.join(entry.values.span),
@@ -464,7 +467,7 @@ fn parse_cidr(text: &str) -> Option<IpNet> {
 
 impl Condition {
     fn evaluate(&self, ctx: &Context) -> bool {
-        let value = ctx.get(&self.key);
+        let value = ctx.get(&self.lookup);
         if self.family == Family::Null {
             // evaluation.md §4.5: with a qualifier the operand is the empty set.
             if let Some(q) = self.qualifier {

@@ -46,8 +46,15 @@ impl ContextValue {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Context {
-    // INVARIANT: sorted by `cmp_ignore_case` of the key, keys unique ignoring case.
-    entries: Vec<(String, ContextValue)>,
+    // INVARIANT: sorted by `lower`, which is the ASCII-lowercased key; `lower` unique.
+    entries: Vec<Entry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    lower: Box<str>,
+    key: String,
+    value: ContextValue,
 }
 
 /// Compare two keys ignoring ASCII case, without allocating.
@@ -63,42 +70,52 @@ impl Context {
         Context::default()
     }
 
+    /// Index of `key` (any case) in `entries`. Keys that are already lowercase — the
+    /// compiled policies always look up lowercased keys — compare with a plain byte
+    /// comparison; others fold case on the fly. Never allocates.
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        if key.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.entries
+                .binary_search_by(|e| cmp_ignore_case(&e.lower, key))
+        } else {
+            self.entries.binary_search_by(|e| (*e.lower).cmp(key))
+        }
+    }
+
     /// Set `key` (any case) to `value`, replacing a value under the same key in any case.
     pub fn insert(&mut self, key: &str, value: ContextValue) {
-        match self
-            .entries
-            .binary_search_by(|(k, _)| cmp_ignore_case(k, key))
-        {
+        let entry = Entry {
+            lower: key.to_ascii_lowercase().into_boxed_str(),
+            key: key.to_string(),
+            value,
+        };
+        match self.find(key) {
             Ok(i) => {
                 if let Some(slot) = self.entries.get_mut(i) {
-                    *slot = (key.to_string(), value);
+                    *slot = entry;
                 }
             }
-            Err(i) => self.entries.insert(i, (key.to_string(), value)),
+            Err(i) => self.entries.insert(i, entry),
         }
     }
 
     /// The value of `key` (any case), if present.
     pub fn get(&self, key: &str) -> Option<&ContextValue> {
-        self.entries
-            .binary_search_by(|(k, _)| cmp_ignore_case(k, key))
+        self.find(key)
             .ok()
             .and_then(|i| self.entries.get(i))
-            .map(|(_, v)| v)
+            .map(|e| &e.value)
     }
 
     /// Remove `key` (any case), returning its value.
     pub fn remove(&mut self, key: &str) -> Option<ContextValue> {
-        let i = self
-            .entries
-            .binary_search_by(|(k, _)| cmp_ignore_case(k, key))
-            .ok()?;
-        Some(self.entries.remove(i).1)
+        let i = self.find(key).ok()?;
+        Some(self.entries.remove(i).value)
     }
 
     /// Every key (as last inserted) and value, sorted by key ignoring case.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &ContextValue)> {
-        self.entries.iter().map(|(k, v)| (k.as_str(), v))
+        self.entries.iter().map(|e| (e.key.as_str(), &e.value))
     }
 
     /// Number of keys.

@@ -170,6 +170,8 @@ pub struct Request {
     action: String,
     service_end: usize,
     resource: String,
+    // INVARIANT: `ResourceArn::colons(&resource)`, computed once when built.
+    resource_colons: Option<[usize; 5]>,
     resource_account: Option<String>,
     context: Context,
 }
@@ -228,6 +230,12 @@ impl Request {
     /// ```
     pub fn resource(&self) -> &str {
         &self.resource
+    }
+
+    /// The resource split into its ARN components (computed once when the request was
+    /// built; this only slices).
+    pub(crate) fn resource_arn(&self) -> crate::arn::ResourceArn<'_> {
+        crate::arn::ResourceArn::from_colons(&self.resource, self.resource_colons)
     }
 
     /// The account that owns the resource, when known.
@@ -481,7 +489,7 @@ impl RequestBuilder {
         let context = self.context;
         if let Some(role_arn) = self.role_arn.as_deref().or_else(|| {
             context
-                .get("aws:PrincipalArn")
+                .get("aws:principalarn")
                 .and_then(ContextValue::as_single)
         }) {
             principal.set_role_arn(role_arn);
@@ -508,11 +516,13 @@ impl RequestBuilder {
         if let Some(yes) = self.service_linked {
             principal.set_service_linked(yes);
         }
+        let resource_colons = crate::arn::ResourceArn::colons(&resource);
         Ok(Request {
             principal,
             action,
             service_end,
             resource,
+            resource_colons,
             resource_account,
             context,
         })

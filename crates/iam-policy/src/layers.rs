@@ -551,7 +551,7 @@ fn check(
     if !action {
         return None;
     }
-    let resource = stmt.resources.matches(req.resource(), req.context());
+    let resource = stmt.resources.matches(&req.resource_arn(), req.context());
     if let Some(e) = entry.as_deref_mut() {
         e.resource = Some(resource);
     }

@@ -497,7 +497,8 @@ impl DynPart {
                 TemplatePart::Question if wildcards => DynPart::Question,
                 TemplatePart::Question => DynPart::Lit("?".into()),
                 TemplatePart::Variable { key, default } => DynPart::Var {
-                    key: key.as_str().into(),
+                    // Lowercased once: context lookups then compare bytes only.
+                    key: key.to_ascii_lowercase().into_boxed_str(),
                     default: default.as_deref().map(Into::into),
                 },
             })

@@ -605,3 +605,23 @@ fn issuing_is_deterministic_with_a_fixed_clock_and_seed() {
     assert_eq!(x.credentials.access_key_id, y.credentials.access_key_id);
     assert_eq!(x.credentials.session_token, y.credentials.session_token);
 }
+
+#[test]
+fn a_directly_trusted_user_still_needs_its_boundary_to_allow_assume_role() {
+    // erin is named in the trust policy and her identity policy allows everything, but
+    // her permissions boundary (s3:GetObject only) does not allow sts:AssumeRole
+    // (evaluation.md §7.7).
+    let f = Fixture::new();
+    let erin = f.caller(ERIN_KEY);
+    let (code, msg, _) = err(&f, &erin, &assume(SELF_ROLE, "e1"));
+    assert_eq!(code, "AccessDenied");
+    assert!(
+        msg.starts_with("User: arn:aws:iam::111122223333:user/erin is not authorized"),
+        "{msg}"
+    );
+    // alice, named the same way and without a boundary, is allowed.
+    assert!(f
+        .service
+        .assume_role(&f.alice(), &assume(SELF_ROLE, "a1"))
+        .is_ok());
+}

@@ -332,3 +332,21 @@ fn federated_users_get_no_iam_api() {
         .unwrap_err();
     assert_eq!(e.code(), "AccessDenied");
 }
+
+#[test]
+fn passing_tags_needs_tag_session_permission() {
+    // frank may call GetFederationToken but not sts:TagSession.
+    let f = Fixture::new();
+    let frank = f.caller(FRANK_KEY);
+    assert!(f.service.get_federation_token(&frank, &fed("f1")).is_ok());
+    let p = GetFederationTokenParams {
+        tags: vec![tag("k", "v")],
+        ..fed("f2")
+    };
+    let e = f.service.get_federation_token(&frank, &p).unwrap_err();
+    assert_eq!(e.code(), "AccessDenied");
+    assert_eq!(
+        e.message(),
+        "User: arn:aws:iam::111122223333:user/frank is not authorized to perform: sts:TagSession on resource: arn:aws:sts::111122223333:federated-user/f2"
+    );
+}

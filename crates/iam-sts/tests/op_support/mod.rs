@@ -26,6 +26,8 @@ pub const ALICE_KEY: &str = "AKIAALICEEXAMPLE2345";
 pub const BOB_KEY: &str = "AKIABOBEXAMPLE234567";
 pub const CAROL_KEY: &str = "AKIACAROLEXAMPLE2345";
 pub const DAVE_KEY: &str = "AKIADAVEEXAMPLE23456";
+pub const ERIN_KEY: &str = "AKIAERINEXAMPLE23456";
+pub const FRANK_KEY: &str = "AKIAFRANKEXAMPLE2345";
 pub const INACTIVE_KEY: &str = "AKIAINACTIVEEXAMPLE2";
 pub const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 pub const MFA_SERIAL: &str = "arn:aws:iam::111122223333:mfa/alice";
@@ -57,6 +59,16 @@ user = "bob"
 id = "AKIAINACTIVEEXAMPLE2"
 secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 status = "inactive"
+
+[[account.access_key]]
+user = "erin"
+id = "AKIAERINEXAMPLE23456"
+secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+[[account.access_key]]
+user = "frank"
+id = "AKIAFRANKEXAMPLE2345"
+secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 [[account.mfa_device]]
 user = "alice"
@@ -128,6 +140,13 @@ fn user(name: &str, id: &str, acct: &str, policy: Option<&str>, tags: &str) -> S
     )
 }
 
+fn with_boundary(user_json: String, boundary: &str) -> String {
+    let head = user_json.trim_end().trim_end_matches('}');
+    format!(
+        r#"{head},"PermissionsBoundary":{{"PermissionsBoundaryType":"Policy","PermissionsBoundaryArn":"{boundary}"}}}}"#
+    )
+}
+
 fn role(
     path: &str,
     name: &str,
@@ -166,10 +185,10 @@ pub fn prod_json(revoke_before: Option<&str>) -> String {
     let mfa_trust = r#"{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}"#;
     let ext_trust = r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"ext-123456"}}}"#;
     let cross_trust = r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":["sts:AssumeRole","sts:TagSession"]}"#;
-    let self_trust = r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"sts:AssumeRole"}"#;
+    let self_trust = r#"{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:user/alice","arn:aws:iam::111122223333:user/erin"]},"Action":"sts:AssumeRole"}"#;
     let read = r#"{"Effect":"Allow","Action":["s3:GetObject","sts:AssumeRole"],"Resource":"*"}"#;
     format!(
-        r#"{{"UserDetailList":[{},{}],"GroupDetailList":[],"RoleDetailList":[{},{},{},{},{},{}],
+        r#"{{"UserDetailList":[{},{},{},{}],"GroupDetailList":[],"RoleDetailList":[{},{},{},{},{},{}],
         "Policies":[{{"PolicyName":"s3-read","PolicyId":"ANPAEXAMPLES3READ0001","Arn":"arn:aws:iam::111122223333:policy/s3-read",
         "Path":"/","DefaultVersionId":"v1","AttachmentCount":0,"PermissionsBoundaryUsageCount":0,"IsAttachable":true,
         "CreateDate":"2024-01-01 00:00:00+00:00","UpdateDate":"2024-01-01 00:00:00+00:00",
@@ -182,6 +201,23 @@ pub fn prod_json(revoke_before: Option<&str>) -> String {
             r#"{"Key":"team","Value":"platform"}"#
         ),
         user("bob", "AIDAEXAMPLEBOB0000001", ACCT, None, ""),
+        with_boundary(
+            user(
+                "erin",
+                "AIDAEXAMPLEERIN000001",
+                ACCT,
+                Some(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#),
+                ""
+            ),
+            "arn:aws:iam::111122223333:policy/s3-read"
+        ),
+        user(
+            "frank",
+            "AIDAEXAMPLEFRANK00001",
+            ACCT,
+            Some(r#"{"Effect":"Allow","Action":"sts:GetFederationToken","Resource":"*"}"#),
+            ""
+        ),
         role(
             "/team/",
             "app",
