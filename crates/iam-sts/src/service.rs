@@ -625,6 +625,18 @@ fn token_error(e: WebIdentityError) -> StsError {
     }
 }
 
+/// What a verified token or assertion asks for, for [`TokenService::federated_session`].
+struct FederatedGrant<'a> {
+    action: &'static str,
+    provider: String,
+    keys: Vec<(String, ContextValue)>,
+    session_name: &'a str,
+    tags: Vec<SessionTag>,
+    transitive_tag_keys: Vec<String>,
+    source_identity: Option<String>,
+    duration: i64,
+}
+
 fn internal(e: impl std::fmt::Display) -> StsError {
     StsError::InternalFailure(format!("internal failure: {e}"))
 }
@@ -1302,24 +1314,70 @@ impl TokenService {
                 ));
             }
         }
-        // Trust evaluation: the provider is the principal (evaluation.md §3, §7.7, §9.2).
+        let provider = web.federated_provider().to_owned();
+        let issued = self.federated_session(
+            &dir,
+            role,
+            FederatedGrant {
+                action: ACTION,
+                provider,
+                keys: web.condition_keys(),
+                session_name,
+                tags,
+                transitive_tag_keys: web.transitive_tag_keys.clone(),
+                source_identity: web.source_identity.clone(),
+                duration,
+            },
+            (p.policy.as_deref(), &p.policy_arns),
+            p.minimum_session_token_size,
+            &p.request_context,
+            now,
+        )?;
+        Ok(WebIdentityCredentials {
+            issued,
+            subject_from_web_identity_token: web.subject_from_web_identity_token().to_owned(),
+            provider: web.provider().to_owned(),
+            audience: web.audience().to_owned(),
+        })
+    }
+
+    /// Trust evaluation and issuance shared by `AssumeRoleWithWebIdentity` and
+    /// `AssumeRoleWithSAML`: the identity provider is the principal, the trust policy
+    /// alone decides (evaluation.md §3, §7.7), then the session policies are checked and
+    /// a role session recording the provider is sealed.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one call per federated operation"
+    )]
+    fn federated_session(
+        &self,
+        dir: &Arc<Directory>,
+        role: &crate::directory::Role,
+        g: FederatedGrant<'_>,
+        (policy, policy_arns): (Option<&str>, &[String]),
+        minimum_session_token_size: Option<i64>,
+        request_context: &Context,
+        now: DateTime<Utc>,
+    ) -> Result<IssuedCredentials, StsError> {
+        let session_name = g.session_name;
+        let tags = g.tags;
         let mut ctx = Context::new();
         ctx.insert(
             "aws:CurrentTime",
             single(now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         );
         ctx.insert("aws:EpochTime", single(now.timestamp().to_string()));
-        for (k, v) in web.condition_keys() {
+        for (k, v) in g.keys {
             ctx.insert(&k, v);
         }
         ctx.insert("sts:RoleSessionName", single(session_name));
-        if let Some(si) = &web.source_identity {
+        if let Some(si) = &g.source_identity {
             ctx.insert("sts:SourceIdentity", single(si.clone()));
         }
-        if !web.transitive_tag_keys.is_empty() {
+        if !g.transitive_tag_keys.is_empty() {
             ctx.insert(
                 "sts:TransitiveTagKeys",
-                ContextValue::Multi(web.transitive_tag_keys.clone()),
+                ContextValue::Multi(g.transitive_tag_keys.clone()),
             );
         }
         if !tags.is_empty() {
@@ -1347,28 +1405,27 @@ impl TokenService {
         if ctx.get("aws:RequestedRegion").is_none() {
             ctx.insert("aws:RequestedRegion", single(self.config.region.clone()));
         }
-        merge_extra(&mut ctx, &p.request_context);
+        merge_extra(&mut ctx, request_context);
         let trust = self
             .cache
-            .compiled(&dir, &role.trust_policy, PolicyType::Trust)?;
+            .compiled(dir, &role.trust_policy, PolicyType::Trust)?;
         let mut layers = iam_policy::Layers::new().resource(trust, ResourceKind::RoleTrust);
-        for level in self.cache.rcp_levels(&dir, &role.account_id)? {
+        for level in self.cache.rcp_levels(dir, &role.account_id)? {
             layers = layers.rcp_level(level);
         }
         let perms = layers.build().map_err(internal)?;
-        let mut actions = vec![ACTION];
-        if !tags.is_empty() || !web.transitive_tag_keys.is_empty() {
+        let mut actions = vec![g.action];
+        if !tags.is_empty() || !g.transitive_tag_keys.is_empty() {
             actions.push("sts:TagSession");
         }
-        if web.source_identity.is_some() {
+        if g.source_identity.is_some() {
             actions.push("sts:SetSourceIdentity");
         }
-        let provider = web.federated_provider().to_owned();
         for action in actions {
             let req = Request::builder()
-                .principal(provider.clone())
+                .principal(g.provider.clone())
                 .action(action)
-                .resource(role_arn)
+                .resource(role.arn.clone())
                 .resource_account(role.account_id.clone())
                 .context(ctx.clone())
                 .build()
@@ -1380,36 +1437,33 @@ impl TokenService {
             }
         }
         // Session policies.
-        if let Some(text) = &p.policy {
+        if let Some(text) = policy {
             compile_session_policy(text)?;
         }
-        for arn in &p.policy_arns {
+        for arn in policy_arns {
             if dir.managed_policy(&role.account_id, arn).is_none() {
                 return Err(StsError::InvalidParameterValue(format!(
                     "Policy {arn} does not exist or is not attachable."
                 )));
             }
         }
-        let plaintext = p.policy.as_deref().map_or(0, |x| x.chars().count())
-            + p.policy_arns
-                .iter()
-                .map(|a| a.chars().count())
-                .sum::<usize>();
+        let plaintext = policy.map_or(0, |x| x.chars().count())
+            + policy_arns.iter().map(|a| a.chars().count()).sum::<usize>();
         if plaintext > SESSION_POLICY_PLAINTEXT_LIMIT {
             return Err(StsError::validation(ValidationFailure::new(
-                p.policy.clone().unwrap_or_default(),
+                policy.unwrap_or_default(),
                 "policy",
                 format!("have length less than or equal to {SESSION_POLICY_PLAINTEXT_LIMIT}"),
             )));
         }
-        let packed = packed_size(p.policy.as_deref(), &p.policy_arns, &tags);
+        let packed = packed_size(policy, policy_arns, &tags);
         let packed_pct = percent(packed, PACKED_POLICY_LIMIT);
         if packed > PACKED_POLICY_LIMIT {
             return Err(StsError::PackedPolicyTooLarge(format!(
                 "Packed size of the session policies and tags is {packed_pct}% of the allowed limit"
             )));
         }
-        let has_extras = p.policy.is_some() || !p.policy_arns.is_empty() || !tags.is_empty();
+        let has_extras = policy.is_some() || !policy_arns.is_empty() || !tags.is_empty();
         // Issue.
         let (access_key_id, secret) = self.new_keys(&role.account_id)?;
         let session_arn = format!(
@@ -1430,36 +1484,31 @@ impl TokenService {
             user_arn: None,
             user_id: None,
             session_name: Some(session_name.to_owned()),
-            source_identity: web.source_identity.clone(),
-            federated_provider: Some(provider),
+            source_identity: g.source_identity.clone(),
+            federated_provider: Some(g.provider),
             tags,
-            transitive_tag_keys: web.transitive_tag_keys.clone(),
-            policy: p.policy.clone(),
-            policy_arns: p.policy_arns.clone(),
+            transitive_tag_keys: g.transitive_tag_keys,
+            policy: policy.map(str::to_owned),
+            policy_arns: policy_arns.to_vec(),
             mfa: MfaInfo::default(),
             issued_at: now,
-            expires_at: now + Duration::seconds(duration),
+            expires_at: now + Duration::seconds(g.duration),
             chain_depth: 0,
             access_key_id,
             secret_access_key: secret,
         };
-        let (credentials, size) = self.seal(&record, now, p.minimum_session_token_size)?;
-        Ok(WebIdentityCredentials {
-            issued: IssuedCredentials {
-                credentials,
-                assumed_role_user: Some(AssumedRoleUser {
-                    assumed_role_id: format!("{}:{session_name}", role.id),
-                    arn: session_arn,
-                }),
-                federated_user: None,
-                packed_policy_size: has_extras.then_some(packed_pct),
-                source_identity: web.source_identity.clone(),
-                session_token_size: size,
-                session_token_utilization: percent(size, TOKEN_SIZE_BUDGET),
-            },
-            subject_from_web_identity_token: web.subject_from_web_identity_token().to_owned(),
-            provider: web.provider().to_owned(),
-            audience: web.audience().to_owned(),
+        let (credentials, size) = self.seal(&record, now, minimum_session_token_size)?;
+        Ok(IssuedCredentials {
+            credentials,
+            assumed_role_user: Some(AssumedRoleUser {
+                assumed_role_id: format!("{}:{session_name}", role.id),
+                arn: session_arn,
+            }),
+            federated_user: None,
+            packed_policy_size: has_extras.then_some(packed_pct),
+            source_identity: g.source_identity,
+            session_token_size: size,
+            session_token_utilization: percent(size, TOKEN_SIZE_BUDGET),
         })
     }
 
