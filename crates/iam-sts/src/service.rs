@@ -223,6 +223,46 @@ pub struct WebIdentityCredentials {
     pub audience: String,
 }
 
+/// Parameters of `AssumeRoleWithSAML` (sts-api.md §6.2). The request is unsigned.
+#[cfg(feature = "saml")]
+#[derive(Debug, Clone, Default)]
+pub struct AssumeRoleWithSamlParams {
+    /// `RoleArn` (required).
+    pub role_arn: Option<String>,
+    /// `PrincipalArn` (required): the SAML provider ARN.
+    pub principal_arn: Option<String>,
+    /// `SAMLAssertion` (required, sensitive: never echoed).
+    pub saml_assertion: Option<String>,
+    /// `PolicyArns`.
+    pub policy_arns: Vec<String>,
+    /// `Policy`.
+    pub policy: Option<String>,
+    /// `DurationSeconds`.
+    pub duration_seconds: Option<i64>,
+    /// `MinimumSessionTokenSize`.
+    pub minimum_session_token_size: Option<i64>,
+    /// Transport keys of the request (see [`AssumeRoleParams::request_context`]).
+    pub request_context: Context,
+}
+
+/// The `AssumeRoleWithSAML` answer: the issued credentials plus the SAML response fields.
+#[cfg(feature = "saml")]
+#[derive(Debug, Clone)]
+pub struct SamlCredentials {
+    /// `Credentials`, `AssumedRoleUser`, `PackedPolicySize`, `SourceIdentity`, sizes.
+    pub issued: IssuedCredentials,
+    /// `Subject` (the `NameID`).
+    pub subject: String,
+    /// `SubjectType` (the `NameID` format, shortened as AWS does).
+    pub subject_type: String,
+    /// `Issuer`.
+    pub issuer: String,
+    /// `Audience` (the `Recipient`).
+    pub audience: String,
+    /// `NameQualifier`.
+    pub name_qualifier: String,
+}
+
 /// `AssumedRoleUser` of a role-assuming answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssumedRoleUser {
@@ -635,6 +675,19 @@ struct FederatedGrant<'a> {
     transitive_tag_keys: Vec<String>,
     source_identity: Option<String>,
     duration: i64,
+}
+
+/// The STS error of a rejected SAML assertion.
+#[cfg(feature = "saml")]
+fn saml_error(e: crate::saml::SamlError) -> StsError {
+    use crate::saml::SamlFault;
+    match e.fault {
+        SamlFault::Length => StsError::ValidationMessage(e.message),
+        SamlFault::Expired => StsError::ExpiredTokenException(e.message),
+        SamlFault::Attribute => StsError::IdpRejectedClaim(e.message),
+        SamlFault::RoleNotAllowed => StsError::AccessDenied(e.message),
+        _ => StsError::InvalidIdentityToken(e.message),
+    }
 }
 
 fn internal(e: impl std::fmt::Display) -> StsError {
@@ -1338,6 +1391,145 @@ impl TokenService {
             subject_from_web_identity_token: web.subject_from_web_identity_token().to_owned(),
             provider: web.provider().to_owned(),
             audience: web.audience().to_owned(),
+        })
+    }
+
+    /// `AssumeRoleWithSAML` (sts-api.md §6.2, §8): unsigned; the assertion is verified
+    /// against the SAML provider `PrincipalArn` of the role's account, then the role's trust
+    /// policy is evaluated with the provider as principal and the `saml:*` keys.
+    ///
+    /// # Errors
+    /// `ValidationError`, `InvalidIdentityToken`, `ExpiredTokenException`, `IDPRejectedClaim`,
+    /// `AccessDenied`, `InvalidParameterValue`, `MalformedPolicyDocument`,
+    /// `PackedPolicyTooLarge`, `InternalFailure`.
+    #[cfg(feature = "saml")]
+    pub fn assume_role_with_saml(
+        &self,
+        p: &AssumeRoleWithSamlParams,
+    ) -> Result<SamlCredentials, StsError> {
+        const ACTION: &str = "sts:AssumeRoleWithSAML";
+        let now = self.clock.now();
+        let mut checks = Checks::default();
+        let role_arn = checks.required(p.role_arn.as_deref(), "roleArn");
+        if let Some(a) = role_arn {
+            checks.arn(a, "roleArn");
+        }
+        let principal_arn = checks.required(p.principal_arn.as_deref(), "principalArn");
+        if let Some(a) = principal_arn {
+            checks.arn(a, "principalArn");
+        }
+        let assertion = checks.required(p.saml_assertion.as_deref(), "sAMLAssertion");
+        checks.policy_arns(&p.policy_arns);
+        if let Some(pol) = &p.policy {
+            checks.policy(pol, Some(SESSION_POLICY_PLAINTEXT_LIMIT));
+        }
+        checks.duration(p.duration_seconds, 43_200);
+        checks.min_token_size(p.minimum_session_token_size);
+        checks.finish()?;
+        let (Some(role_arn), Some(principal_arn), Some(assertion)) =
+            (role_arn, principal_arn, assertion)
+        else {
+            return Err(StsError::Validation(vec![ValidationFailure::missing(
+                "roleArn",
+            )]));
+        };
+        crate::saml::check_assertion_length(assertion).map_err(saml_error)?;
+        for arn in [role_arn, principal_arn] {
+            if iam_policy::arn::Arn::parse(arn).is_none() {
+                return Err(StsError::ValidationMessage(format!("{arn} is invalid")));
+            }
+        }
+        let denied = || StsError::AccessDenied(format!("Not authorized to perform {ACTION}"));
+        let dir = self.directory.current();
+        let (_, role) = dir.role_by_arn(role_arn).ok_or_else(denied)?;
+        let (provider_account, configured) = dir.saml_provider(principal_arn).ok_or_else(|| {
+            StsError::InvalidIdentityToken(format!(
+                "SAML provider {principal_arn} does not exist in the role's account"
+            ))
+        })?;
+        if provider_account.id != role.account_id {
+            return Err(StsError::InvalidIdentityToken(format!(
+                "SAML provider {principal_arn} does not exist in the role's account"
+            )));
+        }
+        let provider = crate::saml::SamlProvider::from_metadata(
+            &role.account_id,
+            &configured.name,
+            &configured.metadata_xml,
+        )
+        .map_err(|e| StsError::InvalidIdentityToken(format!("SAML provider metadata: {e}")))?;
+        let saml = crate::saml::verify_saml_assertion(assertion, &provider, role_arn, now)
+            .map_err(saml_error)?;
+        // Duration: DurationSeconds, else the SessionDuration attribute, else the default;
+        // never past SessionNotOnOrAfter (sts-api.md §2.3, §6.2).
+        let requested = p
+            .duration_seconds
+            .or(saml.session_duration)
+            .unwrap_or(self.config.default_role_duration);
+        if requested > i64::from(role.max_session_duration) {
+            return Err(StsError::ValidationMessage(MAX_DURATION_MESSAGE.to_owned()));
+        }
+        let duration = match saml.session_not_on_or_after {
+            Some(limit) => requested.min((limit - now).num_seconds().max(0)),
+            None => requested,
+        };
+        let tags: Vec<SessionTag> = saml
+            .principal_tags
+            .iter()
+            .map(|(k, v)| SessionTag {
+                key: k.clone(),
+                value: v.clone(),
+            })
+            .collect();
+        check_tag_rules(&tags)?;
+        let mut tag_checks = Checks::default();
+        tag_checks.tags(&tags);
+        if let Some(si) = &saml.source_identity {
+            self.check_source_identity(&mut tag_checks, si);
+        }
+        tag_checks.finish().map_err(|e| {
+            StsError::IdpRejectedClaim(format!(
+                "the assertion's session tags or source identity are invalid: {}",
+                e.message()
+            ))
+        })?;
+        for k in &saml.transitive_tag_keys {
+            if !tags.iter().any(|t| t.key.eq_ignore_ascii_case(k)) {
+                return Err(StsError::InvalidParameterValue(
+                    TRANSITIVE_NOT_IN_TAGS_MESSAGE.to_owned(),
+                ));
+            }
+        }
+        let mut keys = saml.condition_keys();
+        keys.push((
+            "aws:FederatedProvider".to_owned(),
+            single(principal_arn.to_owned()),
+        ));
+        let issued = self.federated_session(
+            &dir,
+            role,
+            FederatedGrant {
+                action: ACTION,
+                provider: principal_arn.to_owned(),
+                keys,
+                session_name: &saml.role_session_name,
+                tags,
+                transitive_tag_keys: saml.transitive_tag_keys.clone(),
+                source_identity: saml.source_identity.clone(),
+                duration,
+            },
+            (p.policy.as_deref(), &p.policy_arns),
+            p.minimum_session_token_size,
+            &p.request_context,
+            now,
+        )?;
+        Ok(SamlCredentials {
+            issued,
+            subject: saml.subject.clone(),
+            subject_type: saml.subject_type.clone(),
+            issuer: saml.issuer.clone(),
+            audience: saml.recipient.clone(),
+            name_qualifier: saml.name_qualifier.clone(),
         })
     }
 
