@@ -8,6 +8,15 @@
 //! Never: keeps per-session state (the token carries the session), reads the system clock
 //! or the OS random source directly (both are injected), reaches into engine internals, or
 //! puts a secret into an error message.
+//!
+//! Unsigned operations (`AssumeRoleWithWebIdentity`, `AssumeRoleWithSAML` with the `saml`
+//! feature) evaluate the role's trust policy with the identity provider as the principal
+//! (its OIDC/SAML provider ARN); the trust policy and RCPs alone decide. Project decisions:
+//! only IAM OIDC providers of the directory verify tokens (built-in providers such as
+//! `accounts.google.com` have no configuration there yet, so their tokens are refused with
+//! `InvalidIdentityToken`); OAuth 2.0 access tokens (`ProviderId`) are refused; SAML
+//! sessions also record `aws:FederatedProvider` (the provider ARN), following the 2023
+//! global-keys text (evaluation.md §8 marks this disputed).
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
