@@ -31,7 +31,9 @@ REQUEST_OPTIONAL = {"resourceAccount"}
 EXPECT_VALUES = {"Allow", "ImplicitDeny", "ExplicitDeny", None}
 OPTION_KEYS = {"resourceKind", "principalKind", "parentUser"}
 RESOURCE_KINDS = {"roleTrust", "kmsKey"}
-PRINCIPAL_KINDS = {"anonymous", "service"}
+PRINCIPAL_KINDS = {"anonymous", "service", "federated"}
+WELL_KNOWN_PROVIDERS = {"accounts.google.com", "cognito-identity.amazonaws.com", "www.amazon.com", "graph.facebook.com"}
+PROVIDER_RE = re.compile(r"^arn:aws:iam::[0-9]{12}:(?:oidc-provider/[^/]+(?:/[^/]+)*|saml-provider/[^/]+)$")
 ALWAYS_PRESENT = (
     "aws:CurrentTime",
     "aws:EpochTime",
@@ -193,6 +195,9 @@ def check_request(req: Any, options: dict[str, Any], err: list[str]) -> None:
         err.append("request.principal: must be `anonymous` when principalKind is anonymous")
     if kind == "service" and not principal.endswith(".amazonaws.com"):
         err.append("request.principal: a service principal must be a service name")
+    if kind == "federated" and not (principal in WELL_KNOWN_PROVIDERS or PROVIDER_RE.match(principal)):
+        err.append("request.principal: a federated caller must be an OIDC/SAML provider ARN "
+                   "or a built-in provider name")
     action = req.get("action")
     if isinstance(action, str) and not ACTION_RE.match(action):
         err.append(f"request.action: `{action}` is not `service:Action`")

@@ -790,7 +790,13 @@ fn decide<'p>(layers: &'p Layers, req: &Request, rec: &mut Option<Recorder>) -> 
         }
     };
 
-    if matches!(kind, PrincipalKind::Anonymous | PrincipalKind::Service) {
+    // Callers without IAM identity policies (anonymous, services, identity providers
+    // presenting a token or assertion): the resource or trust policy alone decides
+    // (evaluation.md §7.7, §7.11).
+    if matches!(
+        kind,
+        PrincipalKind::Anonymous | PrincipalKind::Service | PrincipalKind::IdentityProvider
+    ) {
         let mask = class::WILDCARD | class::DIRECT;
         return if classes & mask != 0 {
             allow_resource(mask)
@@ -1012,6 +1018,68 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(bounded.evaluate(&r).decision(), ImplicitDeny);
+    }
+
+    #[test]
+    fn identity_provider_trust_alone_decides_web_identity_assumption() {
+        const OIDC: &str = "arn:aws:iam::111122223333:oidc-provider/oidc.example.com";
+        let trust = |principal: &str| {
+            pol(
+                PolicyType::Trust,
+                &format!(
+                    r#"{{"Sid":"T","Effect":"Allow","Principal":{principal},"Action":"sts:AssumeRoleWithWebIdentity"}}"#
+                ),
+            )
+        };
+        let r = |caller: &str| {
+            Request::builder()
+                .principal(caller)
+                .action("sts:AssumeRoleWithWebIdentity")
+                .resource("arn:aws:iam::111122223333:role/web")
+                .build()
+                .unwrap()
+        };
+        let decide =
+            |layers: Layers, caller: &str| layers.build().unwrap().evaluate(&r(caller)).decision();
+        let named = || {
+            Layers::new().resource(
+                trust(&format!(r#"{{"Federated":"{OIDC}"}}"#)),
+                ResourceKind::RoleTrust,
+            )
+        };
+        assert_eq!(decide(named(), OIDC), Allow);
+        // SCPs govern account principals only; an identity provider has no identity path
+        assert_eq!(
+            decide(
+                named().scp_level(vec![pol(PolicyType::Scp, deny_all())]),
+                OIDC
+            ),
+            Allow
+        );
+        assert_eq!(
+            decide(
+                named(),
+                "arn:aws:iam::111122223333:oidc-provider/other.example.com"
+            ),
+            ImplicitDeny
+        );
+        let by_account =
+            Layers::new().resource(trust(r#"{"AWS":"111122223333"}"#), ResourceKind::RoleTrust);
+        assert_eq!(decide(by_account, OIDC), ImplicitDeny);
+        let wildcard = Layers::new().resource(trust(r#""*""#), ResourceKind::RoleTrust);
+        assert_eq!(decide(wildcard, "accounts.google.com"), Allow);
+        let rcp_deny = named().rcp_level(vec![pol(
+            PolicyType::Rcp,
+            r#"{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}"#,
+        )]);
+        assert_eq!(decide(rcp_deny, OIDC), ExplicitDeny);
+        assert_eq!(
+            decide(
+                Layers::new().identity(id(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#)),
+                OIDC
+            ),
+            ImplicitDeny
+        );
     }
 
     #[test]

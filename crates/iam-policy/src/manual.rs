@@ -66,6 +66,15 @@
 //! * A federated user's parent user must be supplied (`RequestBuilder::parent_user`,
 //!   case option `parentUser`); it is never guessed from the session name (E69-3).
 //! * Unique ids (`AIDA…`, `AROA…`) in `Principal` match the caller's `aws:userid`.
+//! * Identity-provider callers (`AssumeRoleWithWebIdentity` / `AssumeRoleWithSAML`
+//!   trust evaluation): the request principal is the OIDC provider ARN, the SAML
+//!   provider ARN or a built-in provider name (`accounts.google.com`, …). Only a
+//!   `Federated` entry equal to it matches (`Direct`); `AWS` account or root entries
+//!   and `Service` entries never do. `Principal: "*"` and `{"AWS": "*"}` *do* match
+//!   (evaluation.md §3 defines the wildcard as matching every principal including
+//!   anonymous; the spec says nothing narrower for identity providers). The caller has
+//!   no identity policies, boundary, session policy or SCPs, so the trust policy alone
+//!   decides (plus RCPs), in the same and across accounts (§7.7, F01–F10).
 //! * `Principal` values with wildcards inside an ARN never match (\[Principal\]).
 //! * A resource-policy statement without `Principal` matches nobody; an RCP statement
 //!   without one applies to everyone (RCPs always target every principal).

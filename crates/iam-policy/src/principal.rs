@@ -35,7 +35,28 @@ pub enum PrincipalKind {
     Service,
     /// An unsigned (anonymous) caller, written `*` or `anonymous`.
     Anonymous,
+    /// A web-identity or SAML identity provider presenting a token or assertion to
+    /// `AssumeRoleWithWebIdentity` / `AssumeRoleWithSAML`: an IAM OIDC provider ARN
+    /// (`arn:aws:iam::ACCT:oidc-provider/HOST/PATH`), a SAML provider ARN
+    /// (`arn:aws:iam::ACCT:saml-provider/NAME`) or a built-in provider name
+    /// (`accounts.google.com`, `cognito-identity.amazonaws.com`, `www.amazon.com`,
+    /// `graph.facebook.com`). Only `Federated` principal entries name it.
+    IdentityProvider,
 }
+
+/// The built-in web-identity providers, named without an ARN in `Federated`
+/// principal entries (policy-language.md §5.2).
+///
+/// ```
+/// assert!(iam_policy::principal::WELL_KNOWN_PROVIDERS.contains(&"accounts.google.com"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub const WELL_KNOWN_PROVIDERS: [&str; 4] = [
+    "accounts.google.com",
+    "cognito-identity.amazonaws.com",
+    "www.amazon.com",
+    "graph.facebook.com",
+];
 
 impl PrincipalKind {
     /// The lowercase name used in explanations.
@@ -53,6 +74,7 @@ impl PrincipalKind {
             PrincipalKind::FederatedUser => "federated user",
             PrincipalKind::Service => "service principal",
             PrincipalKind::Anonymous => "anonymous",
+            PrincipalKind::IdentityProvider => "identity provider",
         }
     }
 
@@ -123,7 +145,8 @@ pub struct RequestPrincipal {
 
 impl RequestPrincipal {
     /// Classify `text`: an IAM user, role, role-session, federated-user or root ARN, a
-    /// service principal name, or `*` / `anonymous` for an unsigned caller.
+    /// service principal name, an identity provider (OIDC or SAML provider ARN, or a
+    /// name of [`WELL_KNOWN_PROVIDERS`]), or `*` / `anonymous` for an unsigned caller.
     ///
     /// ```
     /// let p = iam_policy::principal::RequestPrincipal::parse("cloudtrail.amazonaws.com")?;
@@ -156,7 +179,11 @@ impl RequestPrincipal {
                     "principal `{text}` is not an ARN, a service principal or `*`"
                 )));
             }
-            p.kind = PrincipalKind::Service;
+            p.kind = if WELL_KNOWN_PROVIDERS.contains(&text) {
+                PrincipalKind::IdentityProvider
+            } else {
+                PrincipalKind::Service
+            };
             p.name = text.to_string();
             return Ok(p);
         }
@@ -208,9 +235,13 @@ impl RequestPrincipal {
                 p.kind = PrincipalKind::FederatedUser;
                 p.name = last_segment(r);
             }
+            ("iam", r) if r.starts_with("oidc-provider/") || r.starts_with("saml-provider/") => {
+                p.kind = PrincipalKind::IdentityProvider;
+                p.name = r.split_once('/').map_or("", |(_, n)| n).to_string();
+            }
             _ => {
                 return Err(bad(format!(
-                "principal `{text}` is not a user, role, role-session, federated-user or root ARN"
+                "principal `{text}` is not a user, role, role-session, federated-user, root or identity-provider ARN"
             )))
             }
         }
@@ -306,7 +337,8 @@ impl RequestPrincipal {
         &self.text
     }
 
-    /// The caller's account; `None` for service principals and anonymous callers.
+    /// The caller's account; `None` for service principals, anonymous callers and
+    /// built-in identity providers (an OIDC or SAML provider ARN gives its account).
     ///
     /// ```
     /// let p = iam_policy::principal::RequestPrincipal::parse("arn:aws:sts::111122223333:assumed-role/app/s1")?;
@@ -321,7 +353,8 @@ impl RequestPrincipal {
         }
     }
 
-    /// User, role, federated-user or service name (empty for root and anonymous).
+    /// User, role, federated-user or service name, or an identity provider's
+    /// `HOST/PATH` / SAML name / built-in name (empty for root and anonymous).
     ///
     /// ```
     /// let p = iam_policy::principal::RequestPrincipal::parse("arn:aws:sts::111122223333:assumed-role/app/s1")?;
@@ -402,8 +435,11 @@ enum Entry {
         name: String,
     },
     UniqueId(String),
-    /// A `Service` or `Federated` name: compared exactly with a non-ARN caller.
-    Named(String),
+    /// A `Service` name: compared exactly with a service-principal caller.
+    Service(String),
+    /// A `Federated` provider (ARN or built-in name): compared exactly with an
+    /// identity-provider caller.
+    Federated(String),
     /// Something that can never match (canonical user ids, malformed values).
     Never,
 }
@@ -459,7 +495,8 @@ impl PrincipalMatcher {
                 .flat_map(|e| {
                     e.values.items.iter().map(move |v| match e.kind.value {
                         EntryKind::Aws => compile_aws(&v.value),
-                        EntryKind::Service | EntryKind::Federated => Entry::Named(v.value.clone()),
+                        EntryKind::Service => Entry::Service(v.value.clone()),
+                        EntryKind::Federated => Entry::Federated(v.value.clone()),
                         EntryKind::CanonicalUser => Entry::Never,
                     })
                 })
@@ -514,7 +551,7 @@ impl PrincipalMatcher {
         };
         match p.kind {
             PrincipalKind::Anonymous => false,
-            PrincipalKind::Service => self.classes(p) != 0,
+            PrincipalKind::Service | PrincipalKind::IdentityProvider => self.classes(p) != 0,
             PrincipalKind::Root => account_listed(),
             PrincipalKind::User => account_listed() && (exact_listed() || id_listed()),
             PrincipalKind::Role => account_listed() && role_listed(),
@@ -569,8 +606,15 @@ fn entry_class(e: &Entry, p: &RequestPrincipal) -> u8 {
                 }
             }
         }
-        Entry::Named(n) => {
+        Entry::Service(n) => {
             if p.kind == PrincipalKind::Service && *n == p.text {
+                DIRECT
+            } else {
+                0
+            }
+        }
+        Entry::Federated(n) => {
+            if p.kind == PrincipalKind::IdentityProvider && *n == p.text {
                 DIRECT
             } else {
                 0
@@ -587,6 +631,10 @@ mod tests {
     use crate::source::Span;
 
     fn clause(negated: bool, aws: &[&str]) -> PrincipalMatcher {
+        typed(negated, EntryKind::Aws, aws)
+    }
+
+    fn typed(negated: bool, kind: EntryKind, aws: &[&str]) -> PrincipalMatcher {
         let items = aws
             .iter()
             .map(|s| Spanned::new(s.to_string(), Span::default()))
@@ -594,7 +642,7 @@ mod tests {
         PrincipalMatcher::compile(&PrincipalClause {
             negated,
             value: PrincipalValue::Map(vec![PrincipalEntry {
-                kind: Spanned::new(EntryKind::Aws, Span::default()),
+                kind: Spanned::new(kind, Span::default()),
                 values: ValueList {
                     items,
                     form: ListForm::Array,
@@ -627,6 +675,19 @@ mod tests {
             ("cloudtrail.amazonaws.com", PrincipalKind::Service),
             ("*", PrincipalKind::Anonymous),
             ("Anonymous", PrincipalKind::Anonymous),
+            (
+                "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com",
+                PrincipalKind::IdentityProvider,
+            ),
+            (
+                "arn:aws:iam::111122223333:saml-provider/corp",
+                PrincipalKind::IdentityProvider,
+            ),
+            ("accounts.google.com", PrincipalKind::IdentityProvider),
+            (
+                "cognito-identity.amazonaws.com",
+                PrincipalKind::IdentityProvider,
+            ),
         ];
         for (text, kind) in cases {
             assert_eq!(p(text).kind(), kind, "{text}");
@@ -642,6 +703,8 @@ mod tests {
             "arn:aws:iam::111122223333",
             "arn:aws:sts::111122223333:assumed-role/r",
             "arn:aws:s3:::bucket",
+            "arn:aws:iam::111122223333:oidc-provider/",
+            "arn:aws:iam::111122223333:saml-provider/",
         ] {
             assert!(RequestPrincipal::parse(text).is_err(), "{text}");
         }
@@ -713,5 +776,57 @@ mod tests {
     fn wildcards_inside_principal_arns_never_match() {
         let m = clause(false, &["arn:aws:iam::111122223333:user/*"]);
         assert_eq!(m.classes(&p("arn:aws:iam::111122223333:user/alice")), 0);
+    }
+
+    const OIDC: &str = "arn:aws:iam::111122223333:oidc-provider/oidc.example.com/id/A1";
+    const SAML: &str = "arn:aws:iam::111122223333:saml-provider/corp";
+
+    #[test]
+    fn identity_provider_callers_carry_their_account_and_name() {
+        let oidc = p(OIDC);
+        assert_eq!(oidc.account(), Some("111122223333"));
+        assert_eq!(oidc.name(), "oidc.example.com/id/A1");
+        assert_eq!(p(SAML).name(), "corp");
+        assert_eq!(p("accounts.google.com").account(), None);
+        assert!(!PrincipalKind::IdentityProvider.is_account_principal());
+    }
+
+    #[test]
+    fn federated_entry_matches_exactly_its_provider() {
+        let m = typed(false, EntryKind::Federated, &[OIDC]);
+        assert_eq!(m.classes(&p(OIDC)), DIRECT);
+        assert_eq!(
+            m.classes(&p(
+                "arn:aws:iam::111122223333:oidc-provider/oidc.example.com/id/B2"
+            )),
+            0
+        );
+        assert_eq!(m.classes(&p(SAML)), 0);
+        let g = typed(false, EntryKind::Federated, &["accounts.google.com"]);
+        assert_eq!(g.classes(&p("accounts.google.com")), DIRECT);
+        assert_eq!(g.classes(&p("www.amazon.com")), 0);
+        assert!(g.lists(&p("accounts.google.com"), true));
+    }
+
+    #[test]
+    fn providers_are_not_matched_by_aws_service_or_account_entries() {
+        let by_aws = clause(
+            false,
+            &[OIDC, "111122223333", "arn:aws:iam::111122223333:root"],
+        );
+        assert_eq!(by_aws.classes(&p(OIDC)), 0);
+        let by_service = typed(false, EntryKind::Service, &["accounts.google.com"]);
+        assert_eq!(by_service.classes(&p("accounts.google.com")), 0);
+        let federated_service = typed(false, EntryKind::Federated, &["sns.amazonaws.com"]);
+        assert_eq!(federated_service.classes(&p("sns.amazonaws.com")), 0);
+    }
+
+    #[test]
+    fn wildcard_principal_matches_identity_providers() {
+        assert_eq!(clause(false, &["*"]).classes(&p(OIDC)), WILDCARD);
+        assert_eq!(
+            clause(false, &["*"]).classes(&p("www.amazon.com")),
+            WILDCARD
+        );
     }
 }
