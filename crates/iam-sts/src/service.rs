@@ -8,6 +8,15 @@
 //! Never: keeps per-session state (the token carries the session), reads the system clock
 //! or the OS random source directly (both are injected), reaches into engine internals, or
 //! puts a secret into an error message.
+//!
+//! Unsigned operations (`AssumeRoleWithWebIdentity`, `AssumeRoleWithSAML` with the `saml`
+//! feature) evaluate the role's trust policy with the identity provider as the principal
+//! (its OIDC/SAML provider ARN); the trust policy and RCPs alone decide. Project decisions:
+//! only IAM OIDC providers of the directory verify tokens (built-in providers such as
+//! `accounts.google.com` have no configuration there yet, so their tokens are refused with
+//! `InvalidIdentityToken`); OAuth 2.0 access tokens (`ProviderId`) are refused; SAML
+//! sessions also record `aws:FederatedProvider` (the provider ARN), following the 2023
+//! global-keys text (evaluation.md §8 marks this disputed).
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -221,6 +230,46 @@ pub struct WebIdentityCredentials {
     pub provider: String,
     /// `Audience`: the client id the token was accepted for.
     pub audience: String,
+}
+
+/// Parameters of `AssumeRoleWithSAML` (sts-api.md §6.2). The request is unsigned.
+#[cfg(feature = "saml")]
+#[derive(Debug, Clone, Default)]
+pub struct AssumeRoleWithSamlParams {
+    /// `RoleArn` (required).
+    pub role_arn: Option<String>,
+    /// `PrincipalArn` (required): the SAML provider ARN.
+    pub principal_arn: Option<String>,
+    /// `SAMLAssertion` (required, sensitive: never echoed).
+    pub saml_assertion: Option<String>,
+    /// `PolicyArns`.
+    pub policy_arns: Vec<String>,
+    /// `Policy`.
+    pub policy: Option<String>,
+    /// `DurationSeconds`.
+    pub duration_seconds: Option<i64>,
+    /// `MinimumSessionTokenSize`.
+    pub minimum_session_token_size: Option<i64>,
+    /// Transport keys of the request (see [`AssumeRoleParams::request_context`]).
+    pub request_context: Context,
+}
+
+/// The `AssumeRoleWithSAML` answer: the issued credentials plus the SAML response fields.
+#[cfg(feature = "saml")]
+#[derive(Debug, Clone)]
+pub struct SamlCredentials {
+    /// `Credentials`, `AssumedRoleUser`, `PackedPolicySize`, `SourceIdentity`, sizes.
+    pub issued: IssuedCredentials,
+    /// `Subject` (the `NameID`).
+    pub subject: String,
+    /// `SubjectType` (the `NameID` format, shortened as AWS does).
+    pub subject_type: String,
+    /// `Issuer`.
+    pub issuer: String,
+    /// `Audience` (the `Recipient`).
+    pub audience: String,
+    /// `NameQualifier`.
+    pub name_qualifier: String,
 }
 
 /// `AssumedRoleUser` of a role-assuming answer.
@@ -621,6 +670,31 @@ fn token_error(e: WebIdentityError) -> StsError {
         TokenFault::Length => StsError::ValidationMessage(e.message),
         TokenFault::Expired => StsError::ExpiredTokenException(e.message),
         TokenFault::Subject => StsError::IdpRejectedClaim(e.message),
+        _ => StsError::InvalidIdentityToken(e.message),
+    }
+}
+
+/// What a verified token or assertion asks for, for [`TokenService::federated_session`].
+struct FederatedGrant<'a> {
+    action: &'static str,
+    provider: String,
+    keys: Vec<(String, ContextValue)>,
+    session_name: &'a str,
+    tags: Vec<SessionTag>,
+    transitive_tag_keys: Vec<String>,
+    source_identity: Option<String>,
+    duration: i64,
+}
+
+/// The STS error of a rejected SAML assertion.
+#[cfg(feature = "saml")]
+fn saml_error(e: crate::saml::SamlError) -> StsError {
+    use crate::saml::SamlFault;
+    match e.fault {
+        SamlFault::Length => StsError::ValidationMessage(e.message),
+        SamlFault::Expired => StsError::ExpiredTokenException(e.message),
+        SamlFault::Attribute => StsError::IdpRejectedClaim(e.message),
+        SamlFault::RoleNotAllowed => StsError::AccessDenied(e.message),
         _ => StsError::InvalidIdentityToken(e.message),
     }
 }
@@ -1302,24 +1376,209 @@ impl TokenService {
                 ));
             }
         }
-        // Trust evaluation: the provider is the principal (evaluation.md §3, §7.7, §9.2).
+        let provider = web.federated_provider().to_owned();
+        let issued = self.federated_session(
+            &dir,
+            role,
+            FederatedGrant {
+                action: ACTION,
+                provider,
+                keys: web.condition_keys(),
+                session_name,
+                tags,
+                transitive_tag_keys: web.transitive_tag_keys.clone(),
+                source_identity: web.source_identity.clone(),
+                duration,
+            },
+            (p.policy.as_deref(), &p.policy_arns),
+            p.minimum_session_token_size,
+            &p.request_context,
+            now,
+        )?;
+        Ok(WebIdentityCredentials {
+            issued,
+            subject_from_web_identity_token: web.subject_from_web_identity_token().to_owned(),
+            provider: web.provider().to_owned(),
+            audience: web.audience().to_owned(),
+        })
+    }
+
+    /// `AssumeRoleWithSAML` (sts-api.md §6.2, §8): unsigned; the assertion is verified
+    /// against the SAML provider `PrincipalArn` of the role's account, then the role's trust
+    /// policy is evaluated with the provider as principal and the `saml:*` keys.
+    ///
+    /// # Errors
+    /// `ValidationError`, `InvalidIdentityToken`, `ExpiredTokenException`, `IDPRejectedClaim`,
+    /// `AccessDenied`, `InvalidParameterValue`, `MalformedPolicyDocument`,
+    /// `PackedPolicyTooLarge`, `InternalFailure`.
+    #[cfg(feature = "saml")]
+    pub fn assume_role_with_saml(
+        &self,
+        p: &AssumeRoleWithSamlParams,
+    ) -> Result<SamlCredentials, StsError> {
+        const ACTION: &str = "sts:AssumeRoleWithSAML";
+        let now = self.clock.now();
+        let mut checks = Checks::default();
+        let role_arn = checks.required(p.role_arn.as_deref(), "roleArn");
+        if let Some(a) = role_arn {
+            checks.arn(a, "roleArn");
+        }
+        let principal_arn = checks.required(p.principal_arn.as_deref(), "principalArn");
+        if let Some(a) = principal_arn {
+            checks.arn(a, "principalArn");
+        }
+        let assertion = checks.required(p.saml_assertion.as_deref(), "sAMLAssertion");
+        checks.policy_arns(&p.policy_arns);
+        if let Some(pol) = &p.policy {
+            checks.policy(pol, Some(SESSION_POLICY_PLAINTEXT_LIMIT));
+        }
+        checks.duration(p.duration_seconds, 43_200);
+        checks.min_token_size(p.minimum_session_token_size);
+        checks.finish()?;
+        let (Some(role_arn), Some(principal_arn), Some(assertion)) =
+            (role_arn, principal_arn, assertion)
+        else {
+            return Err(StsError::Validation(vec![ValidationFailure::missing(
+                "roleArn",
+            )]));
+        };
+        crate::saml::check_assertion_length(assertion).map_err(saml_error)?;
+        for arn in [role_arn, principal_arn] {
+            if iam_policy::arn::Arn::parse(arn).is_none() {
+                return Err(StsError::ValidationMessage(format!("{arn} is invalid")));
+            }
+        }
+        let denied = || StsError::AccessDenied(format!("Not authorized to perform {ACTION}"));
+        let dir = self.directory.current();
+        let (_, role) = dir.role_by_arn(role_arn).ok_or_else(denied)?;
+        let (provider_account, configured) = dir.saml_provider(principal_arn).ok_or_else(|| {
+            StsError::InvalidIdentityToken(format!(
+                "SAML provider {principal_arn} does not exist in the role's account"
+            ))
+        })?;
+        if provider_account.id != role.account_id {
+            return Err(StsError::InvalidIdentityToken(format!(
+                "SAML provider {principal_arn} does not exist in the role's account"
+            )));
+        }
+        let provider = crate::saml::SamlProvider::from_metadata(
+            &role.account_id,
+            &configured.name,
+            &configured.metadata_xml,
+        )
+        .map_err(|e| StsError::InvalidIdentityToken(format!("SAML provider metadata: {e}")))?;
+        let saml = crate::saml::verify_saml_assertion(assertion, &provider, role_arn, now)
+            .map_err(saml_error)?;
+        // Duration: DurationSeconds, else the SessionDuration attribute, else the default;
+        // never past SessionNotOnOrAfter (sts-api.md §2.3, §6.2).
+        let requested = p
+            .duration_seconds
+            .or(saml.session_duration)
+            .unwrap_or(self.config.default_role_duration);
+        if requested > i64::from(role.max_session_duration) {
+            return Err(StsError::ValidationMessage(MAX_DURATION_MESSAGE.to_owned()));
+        }
+        let duration = match saml.session_not_on_or_after {
+            Some(limit) => requested.min((limit - now).num_seconds().max(0)),
+            None => requested,
+        };
+        let tags: Vec<SessionTag> = saml
+            .principal_tags
+            .iter()
+            .map(|(k, v)| SessionTag {
+                key: k.clone(),
+                value: v.clone(),
+            })
+            .collect();
+        check_tag_rules(&tags)?;
+        let mut tag_checks = Checks::default();
+        tag_checks.tags(&tags);
+        if let Some(si) = &saml.source_identity {
+            self.check_source_identity(&mut tag_checks, si);
+        }
+        tag_checks.finish().map_err(|e| {
+            StsError::IdpRejectedClaim(format!(
+                "the assertion's session tags or source identity are invalid: {}",
+                e.message()
+            ))
+        })?;
+        for k in &saml.transitive_tag_keys {
+            if !tags.iter().any(|t| t.key.eq_ignore_ascii_case(k)) {
+                return Err(StsError::InvalidParameterValue(
+                    TRANSITIVE_NOT_IN_TAGS_MESSAGE.to_owned(),
+                ));
+            }
+        }
+        let mut keys = saml.condition_keys();
+        keys.push((
+            "aws:FederatedProvider".to_owned(),
+            single(principal_arn.to_owned()),
+        ));
+        let issued = self.federated_session(
+            &dir,
+            role,
+            FederatedGrant {
+                action: ACTION,
+                provider: principal_arn.to_owned(),
+                keys,
+                session_name: &saml.role_session_name,
+                tags,
+                transitive_tag_keys: saml.transitive_tag_keys.clone(),
+                source_identity: saml.source_identity.clone(),
+                duration,
+            },
+            (p.policy.as_deref(), &p.policy_arns),
+            p.minimum_session_token_size,
+            &p.request_context,
+            now,
+        )?;
+        Ok(SamlCredentials {
+            issued,
+            subject: saml.subject.clone(),
+            subject_type: saml.subject_type.clone(),
+            issuer: saml.issuer.clone(),
+            audience: saml.recipient.clone(),
+            name_qualifier: saml.name_qualifier.clone(),
+        })
+    }
+
+    /// Trust evaluation and issuance shared by `AssumeRoleWithWebIdentity` and
+    /// `AssumeRoleWithSAML`: the identity provider is the principal, the trust policy
+    /// alone decides (evaluation.md §3, §7.7), then the session policies are checked and
+    /// a role session recording the provider is sealed.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one call per federated operation"
+    )]
+    fn federated_session(
+        &self,
+        dir: &Arc<Directory>,
+        role: &crate::directory::Role,
+        g: FederatedGrant<'_>,
+        (policy, policy_arns): (Option<&str>, &[String]),
+        minimum_session_token_size: Option<i64>,
+        request_context: &Context,
+        now: DateTime<Utc>,
+    ) -> Result<IssuedCredentials, StsError> {
+        let session_name = g.session_name;
+        let tags = g.tags;
         let mut ctx = Context::new();
         ctx.insert(
             "aws:CurrentTime",
             single(now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         );
         ctx.insert("aws:EpochTime", single(now.timestamp().to_string()));
-        for (k, v) in web.condition_keys() {
+        for (k, v) in g.keys {
             ctx.insert(&k, v);
         }
         ctx.insert("sts:RoleSessionName", single(session_name));
-        if let Some(si) = &web.source_identity {
+        if let Some(si) = &g.source_identity {
             ctx.insert("sts:SourceIdentity", single(si.clone()));
         }
-        if !web.transitive_tag_keys.is_empty() {
+        if !g.transitive_tag_keys.is_empty() {
             ctx.insert(
                 "sts:TransitiveTagKeys",
-                ContextValue::Multi(web.transitive_tag_keys.clone()),
+                ContextValue::Multi(g.transitive_tag_keys.clone()),
             );
         }
         if !tags.is_empty() {
@@ -1347,28 +1606,27 @@ impl TokenService {
         if ctx.get("aws:RequestedRegion").is_none() {
             ctx.insert("aws:RequestedRegion", single(self.config.region.clone()));
         }
-        merge_extra(&mut ctx, &p.request_context);
+        merge_extra(&mut ctx, request_context);
         let trust = self
             .cache
-            .compiled(&dir, &role.trust_policy, PolicyType::Trust)?;
+            .compiled(dir, &role.trust_policy, PolicyType::Trust)?;
         let mut layers = iam_policy::Layers::new().resource(trust, ResourceKind::RoleTrust);
-        for level in self.cache.rcp_levels(&dir, &role.account_id)? {
+        for level in self.cache.rcp_levels(dir, &role.account_id)? {
             layers = layers.rcp_level(level);
         }
         let perms = layers.build().map_err(internal)?;
-        let mut actions = vec![ACTION];
-        if !tags.is_empty() || !web.transitive_tag_keys.is_empty() {
+        let mut actions = vec![g.action];
+        if !tags.is_empty() || !g.transitive_tag_keys.is_empty() {
             actions.push("sts:TagSession");
         }
-        if web.source_identity.is_some() {
+        if g.source_identity.is_some() {
             actions.push("sts:SetSourceIdentity");
         }
-        let provider = web.federated_provider().to_owned();
         for action in actions {
             let req = Request::builder()
-                .principal(provider.clone())
+                .principal(g.provider.clone())
                 .action(action)
-                .resource(role_arn)
+                .resource(role.arn.clone())
                 .resource_account(role.account_id.clone())
                 .context(ctx.clone())
                 .build()
@@ -1380,36 +1638,33 @@ impl TokenService {
             }
         }
         // Session policies.
-        if let Some(text) = &p.policy {
+        if let Some(text) = policy {
             compile_session_policy(text)?;
         }
-        for arn in &p.policy_arns {
+        for arn in policy_arns {
             if dir.managed_policy(&role.account_id, arn).is_none() {
                 return Err(StsError::InvalidParameterValue(format!(
                     "Policy {arn} does not exist or is not attachable."
                 )));
             }
         }
-        let plaintext = p.policy.as_deref().map_or(0, |x| x.chars().count())
-            + p.policy_arns
-                .iter()
-                .map(|a| a.chars().count())
-                .sum::<usize>();
+        let plaintext = policy.map_or(0, |x| x.chars().count())
+            + policy_arns.iter().map(|a| a.chars().count()).sum::<usize>();
         if plaintext > SESSION_POLICY_PLAINTEXT_LIMIT {
             return Err(StsError::validation(ValidationFailure::new(
-                p.policy.clone().unwrap_or_default(),
+                policy.unwrap_or_default(),
                 "policy",
                 format!("have length less than or equal to {SESSION_POLICY_PLAINTEXT_LIMIT}"),
             )));
         }
-        let packed = packed_size(p.policy.as_deref(), &p.policy_arns, &tags);
+        let packed = packed_size(policy, policy_arns, &tags);
         let packed_pct = percent(packed, PACKED_POLICY_LIMIT);
         if packed > PACKED_POLICY_LIMIT {
             return Err(StsError::PackedPolicyTooLarge(format!(
                 "Packed size of the session policies and tags is {packed_pct}% of the allowed limit"
             )));
         }
-        let has_extras = p.policy.is_some() || !p.policy_arns.is_empty() || !tags.is_empty();
+        let has_extras = policy.is_some() || !policy_arns.is_empty() || !tags.is_empty();
         // Issue.
         let (access_key_id, secret) = self.new_keys(&role.account_id)?;
         let session_arn = format!(
@@ -1430,36 +1685,31 @@ impl TokenService {
             user_arn: None,
             user_id: None,
             session_name: Some(session_name.to_owned()),
-            source_identity: web.source_identity.clone(),
-            federated_provider: Some(provider),
+            source_identity: g.source_identity.clone(),
+            federated_provider: Some(g.provider),
             tags,
-            transitive_tag_keys: web.transitive_tag_keys.clone(),
-            policy: p.policy.clone(),
-            policy_arns: p.policy_arns.clone(),
+            transitive_tag_keys: g.transitive_tag_keys,
+            policy: policy.map(str::to_owned),
+            policy_arns: policy_arns.to_vec(),
             mfa: MfaInfo::default(),
             issued_at: now,
-            expires_at: now + Duration::seconds(duration),
+            expires_at: now + Duration::seconds(g.duration),
             chain_depth: 0,
             access_key_id,
             secret_access_key: secret,
         };
-        let (credentials, size) = self.seal(&record, now, p.minimum_session_token_size)?;
-        Ok(WebIdentityCredentials {
-            issued: IssuedCredentials {
-                credentials,
-                assumed_role_user: Some(AssumedRoleUser {
-                    assumed_role_id: format!("{}:{session_name}", role.id),
-                    arn: session_arn,
-                }),
-                federated_user: None,
-                packed_policy_size: has_extras.then_some(packed_pct),
-                source_identity: web.source_identity.clone(),
-                session_token_size: size,
-                session_token_utilization: percent(size, TOKEN_SIZE_BUDGET),
-            },
-            subject_from_web_identity_token: web.subject_from_web_identity_token().to_owned(),
-            provider: web.provider().to_owned(),
-            audience: web.audience().to_owned(),
+        let (credentials, size) = self.seal(&record, now, minimum_session_token_size)?;
+        Ok(IssuedCredentials {
+            credentials,
+            assumed_role_user: Some(AssumedRoleUser {
+                assumed_role_id: format!("{}:{session_name}", role.id),
+                arn: session_arn,
+            }),
+            federated_user: None,
+            packed_policy_size: has_extras.then_some(packed_pct),
+            source_identity: g.source_identity,
+            session_token_size: size,
+            session_token_utilization: percent(size, TOKEN_SIZE_BUDGET),
         })
     }
 

@@ -44,7 +44,7 @@ max_session_duration = 7200
 
 [[account.oidc_provider]]
 url = "https://token.actions.githubusercontent.com"
-client_ids = ["sts.amazonaws.com"]
+client_ids = ["sts.amazonaws.com", "other-audience"]
 jwks_file = "jwks.json"
 "#;
 
@@ -228,6 +228,18 @@ fn wrong_audience_condition_or_subject_is_denied_by_the_trust_policy() {
     let e = err(&svc, &params(WEB_ROLE, &wrong_sub));
     assert_eq!(e.code(), "AccessDenied");
     assert_eq!(e.http_status(), 403);
+    assert_eq!(
+        e.message(),
+        "Not authorized to perform sts:AssumeRoleWithWebIdentity"
+    );
+}
+
+#[test]
+fn audience_accepted_by_the_provider_but_not_the_trust_condition_is_denied() {
+    let svc = service();
+    let t = sign(&with(claims(), "aud", json!("other-audience")));
+    let e = err(&svc, &params(WEB_ROLE, &t));
+    assert_eq!(e.code(), "AccessDenied");
     assert_eq!(
         e.message(),
         "Not authorized to perform sts:AssumeRoleWithWebIdentity"
