@@ -342,6 +342,67 @@ impl TokenBackend {
         Ok(issued_output(result, issued, &principal))
     }
 
+    /// Unsigned like web identity; SAML needs the `saml` feature (libxmlsec1).
+    #[cfg(feature = "saml")]
+    fn assume_role_with_saml(&self, call: &StsCall) -> Result<StsOutput, StsFault> {
+        let params = service::AssumeRoleWithSamlParams {
+            role_arn: text(call, "RoleArn"),
+            principal_arn: text(call, "PrincipalArn"),
+            saml_assertion: text(call, "SAMLAssertion"),
+            policy_arns: policy_arns(call),
+            policy: text(call, "Policy"),
+            duration_seconds: integer(call, "DurationSeconds", "durationSeconds")?,
+            minimum_session_token_size: integer(
+                call,
+                "MinimumSessionTokenSize",
+                "minimumSessionTokenSize",
+            )?,
+            request_context: self.request_context(call.source_ip, None),
+        };
+        let answer = self
+            .service
+            .assume_role_with_saml(&params)
+            .map_err(|e| fault(&e))?;
+        let issued = &answer.issued;
+        // wire-protocol.md §4.1 order.
+        let mut result = vec![credentials_element(&issued.credentials)];
+        let principal = issued
+            .assumed_role_user
+            .as_ref()
+            .map(|user| user.arn.clone())
+            .unwrap_or_default();
+        if let Some(user) = &issued.assumed_role_user {
+            result.push(assumed_role_user(user));
+        }
+        if let Some(size) = issued.packed_policy_size {
+            result.push(Element::integer("PackedPolicySize", i64::from(size)));
+        }
+        result.push(Element::text("Subject", answer.subject.clone()));
+        result.push(Element::text("SubjectType", answer.subject_type.clone()));
+        result.push(Element::text("Issuer", answer.issuer.clone()));
+        result.push(Element::text("Audience", answer.audience.clone()));
+        result.push(Element::text(
+            "NameQualifier",
+            answer.name_qualifier.clone(),
+        ));
+        if let Some(source_identity) = &issued.source_identity {
+            result.push(Element::text("SourceIdentity", source_identity.clone()));
+        }
+        result.extend(token_size_elements(issued));
+        Ok(issued_output(result, issued, &principal))
+    }
+
+    /// Without the `saml` feature the service cannot verify assertions: every call is
+    /// refused before any parameter is looked at.
+    #[cfg(not(feature = "saml"))]
+    fn assume_role_with_saml(&self, _call: &StsCall) -> Result<StsOutput, StsFault> {
+        Err(StsFault::new(
+            "InvalidIdentityToken",
+            "AssumeRoleWithSAML is not available: iamctl was built without the `saml` feature",
+            400,
+        ))
+    }
+
     fn get_session_token(&self, call: &StsCall) -> Result<StsOutput, StsFault> {
         let auth = authenticated(call)?;
         let params = service::GetSessionTokenParams {
@@ -606,11 +667,7 @@ impl StsBackend for TokenBackend {
         match request.action.as_str() {
             "AssumeRole" => self.assume_role(request),
             "AssumeRoleWithWebIdentity" => self.assume_role_with_web_identity(request),
-            "AssumeRoleWithSAML" => Err(StsFault::new(
-                "InvalidIdentityToken",
-                "SAML assertions are not accepted by this endpoint",
-                400,
-            )),
+            "AssumeRoleWithSAML" => self.assume_role_with_saml(request),
             "GetSessionToken" => self.get_session_token(request),
             "GetFederationToken" => self.get_federation_token(request),
             "GetCallerIdentity" => self.get_caller_identity(request),
