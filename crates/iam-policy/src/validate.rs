@@ -187,6 +187,15 @@ pub(crate) fn validate(
 
 /// E18: only U+0009, U+000A, U+000D and U+0020–U+00FF may appear in the text.
 fn characters(text: &str, diags: &mut Vec<Diagnostic>) {
+    // Byte pre-check: in UTF-8 a character above U+00FF starts with a lead byte of 0xC4
+    // or more (U+0080–U+00FF use 0xC2/0xC3, continuation bytes are 0x80–0xBF), and
+    // control characters are single bytes below 0x20. No such byte means no finding.
+    if !text
+        .bytes()
+        .any(|b| b >= 0xC4 || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')))
+    {
+        return;
+    }
     let mut bad = text
         .char_indices()
         .filter(|&(_, c)| !matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{ff}'));
@@ -458,9 +467,9 @@ fn actions(a: &ActionClause, variables: bool, diags: &mut Vec<Diagnostic>) {
         if action == "*" {
             continue;
         }
-        let parts: Vec<&str> = action.split(':').collect();
-        let vendor = parts.first().copied().unwrap_or("");
-        if parts.len() == 1 {
+        let colons = action.bytes().filter(|&b| b == b':').count();
+        let vendor = action.split_once(':').map_or(action, |(v, _)| v);
+        if colons == 0 {
             diags.push(
                 Diagnostic::error(
                     code::ACTION_NO_VENDOR,
@@ -470,7 +479,7 @@ fn actions(a: &ActionClause, variables: bool, diags: &mut Vec<Diagnostic>) {
                 .with_help("write actions as `service:ActionName`, for example `s3:GetObject`")
                 .with_aws_message(AWS_NO_VENDOR),
             );
-        } else if parts.len() > 2 {
+        } else if colons > 1 {
             diags.push(
                 Diagnostic::error(
                     code::ACTION_COLONS,
@@ -658,7 +667,8 @@ fn resources(r: &ResourceClause, variables: bool, diags: &mut Vec<Diagnostic>) {
             );
             continue;
         }
-        let fields = arn_fields(value);
+        let (fields, n) = arn_fields_array(value);
+        let fields = fields.get(..n).unwrap_or(&[]);
         if let Some(service) = fields.get(2) {
             if service.contains(['*', '?']) {
                 diags.push(
@@ -709,26 +719,40 @@ fn resources(r: &ResourceClause, variables: bool, diags: &mut Vec<Diagnostic>) {
 
 /// The colon-separated fields of an ARN; the sixth holds everything after the fifth
 /// colon. Colons inside `${...}` do not separate.
+#[cfg(test)]
 fn arn_fields(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
+    let (fields, n) = arn_fields_array(text);
+    fields.get(..n).unwrap_or(&[]).to_vec()
+}
+
+/// [`arn_fields`] without allocating: the fields and how many there are (1 to 6).
+fn arn_fields_array(text: &str) -> ([&str; 6], usize) {
+    let mut out = [""; 6];
+    let mut n = 0;
     let mut start = 0;
     let mut depth = false;
-    for (i, c) in text.char_indices() {
-        if out.len() == 5 {
+    let bytes = text.as_bytes();
+    for (i, &c) in bytes.iter().enumerate() {
+        if n == 5 {
             break;
         }
         match c {
-            '$' if text.get(i..).is_some_and(|r| r.starts_with("${")) => depth = true,
-            '}' => depth = false,
-            ':' if !depth => {
-                out.push(text.get(start..i).unwrap_or(""));
+            b'$' if bytes.get(i + 1) == Some(&b'{') => depth = true,
+            b'}' => depth = false,
+            b':' if !depth => {
+                if let Some(slot) = out.get_mut(n) {
+                    *slot = text.get(start..i).unwrap_or("");
+                }
+                n += 1;
                 start = i + 1;
             }
             _ => {}
         }
     }
-    out.push(text.get(start..).unwrap_or(""));
-    out
+    if let Some(slot) = out.get_mut(n) {
+        *slot = text.get(start..).unwrap_or("");
+    }
+    (out, n + 1)
 }
 
 /// True when `text` holds a well-formed `${...}` variable (not an escape).
@@ -755,6 +779,9 @@ enum VarScan {
 
 fn scan_variables(text: &str) -> Vec<VarScan> {
     let mut out = Vec::new();
+    if !text.as_bytes().contains(&b'$') {
+        return out;
+    }
     let mut rest = text;
     while let Some(at) = rest.find("${") {
         let body_and_more = rest.get(at + 2..).unwrap_or("");
