@@ -43,7 +43,7 @@
 //! | IAM068 | `disallowed-character` | error | character outside U+0009, U+000A, U+000D, U+0020–U+00FF (E18) | — (parameter validation) |
 //! | IAM069 | `rcp-statement` | error | RCP statement with `Allow` or a `Principal` other than `"*"` (§13) | — |
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use crate::ast::{
     ActionClause, Effect, OperatorBlock, PolicyDocument, PrincipalKind, PrincipalValue,
@@ -314,12 +314,24 @@ fn version(doc: &PolicyDocument, options: &ParseOptions, diags: &mut Vec<Diagnos
 
 /// E4: a non-empty Sid must be unique.
 fn duplicate_sids(doc: &PolicyDocument, diags: &mut Vec<Diagnostic>) {
-    let mut seen: HashMap<&str, Span> = HashMap::new();
+    // most policies have a handful of Sids: a linear scan beats hashing them
+    let many = doc.statements.len() > 16;
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut seen_few: Vec<&str> = Vec::new();
     for sid in doc.statements.iter().filter_map(|s| s.sid.as_ref()) {
         if sid.value.is_empty() {
             continue;
         }
-        if seen.contains_key(sid.value.as_str()) {
+        let value = sid.value.as_str();
+        let repeated = if many {
+            !seen.insert(value)
+        } else if seen_few.contains(&value) {
+            true
+        } else {
+            seen_few.push(value);
+            false
+        };
+        if repeated {
             diags.push(
                 Diagnostic::error(
                     code::DUPLICATE_SID,
@@ -329,8 +341,6 @@ fn duplicate_sids(doc: &PolicyDocument, diags: &mut Vec<Diagnostic>) {
                 .with_label("already used by an earlier statement")
                 .with_aws_message(AWS_DUPLICATE_SID),
             );
-        } else {
-            seen.insert(sid.value.as_str(), sid.span);
         }
     }
 }
