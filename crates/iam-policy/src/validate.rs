@@ -190,9 +190,12 @@ fn characters(text: &str, diags: &mut Vec<Diagnostic>) {
     // Byte pre-check: in UTF-8 a character above U+00FF starts with a lead byte of 0xC4
     // or more (U+0080–U+00FF use 0xC2/0xC3, continuation bytes are 0x80–0xBF), and
     // control characters are single bytes below 0x20. No such byte means no finding.
+    // Chunks without early exit inside let the compiler vectorise the test.
+    let bad_byte = |b: u8| b >= 0xC4 || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'));
     if !text
-        .bytes()
-        .any(|b| b >= 0xC4 || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')))
+        .as_bytes()
+        .chunks(64)
+        .any(|chunk| chunk.iter().fold(false, |acc, &b| acc | bad_byte(b)))
     {
         return;
     }
@@ -1176,6 +1179,24 @@ mod tests {
         ] {
             assert_eq!(aws(ok), None, "{ok}");
         }
+    }
+
+    #[test]
+    fn disallowed_characters_are_found_at_the_latin1_boundary() {
+        let found = |text: &str| {
+            let mut diags = Vec::new();
+            characters(text, &mut diags);
+            diags
+                .first()
+                .map(|d| (d.span().start, d.message().to_string()))
+        };
+        assert_eq!(found("a\tb\r\n\u{80}\u{ff} ~\u{7f}"), None);
+        let pad = "x".repeat(70);
+        let (at, msg) = found(&format!("{pad}\u{100}")).unwrap();
+        assert_eq!(at, 70);
+        assert!(msg.contains("U+0100"), "{msg}");
+        assert_eq!(found("\u{ff}\u{1}").map(|f| f.0), Some(2));
+        assert_eq!(found("é😀").map(|f| f.0), Some(2));
     }
 
     #[test]
