@@ -43,7 +43,7 @@
 //! | IAM068 | `disallowed-character` | error | character outside U+0009, U+000A, U+000D, U+0020–U+00FF (E18) | — (parameter validation) |
 //! | IAM069 | `rcp-statement` | error | RCP statement with `Allow` or a `Principal` other than `"*"` (§13) | — |
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use crate::ast::{
     ActionClause, Effect, OperatorBlock, PolicyDocument, PrincipalKind, PrincipalValue,
@@ -187,6 +187,18 @@ pub(crate) fn validate(
 
 /// E18: only U+0009, U+000A, U+000D and U+0020–U+00FF may appear in the text.
 fn characters(text: &str, diags: &mut Vec<Diagnostic>) {
+    // Byte pre-check: in UTF-8 a character above U+00FF starts with a lead byte of 0xC4
+    // or more (U+0080–U+00FF use 0xC2/0xC3, continuation bytes are 0x80–0xBF), and
+    // control characters are single bytes below 0x20. No such byte means no finding.
+    // Chunks without early exit inside let the compiler vectorise the test.
+    let bad_byte = |b: u8| b >= 0xC4 || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'));
+    if !text
+        .as_bytes()
+        .chunks(64)
+        .any(|chunk| chunk.iter().fold(false, |acc, &b| acc | bad_byte(b)))
+    {
+        return;
+    }
     let mut bad = text
         .char_indices()
         .filter(|&(_, c)| !matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{ff}'));
@@ -305,12 +317,24 @@ fn version(doc: &PolicyDocument, options: &ParseOptions, diags: &mut Vec<Diagnos
 
 /// E4: a non-empty Sid must be unique.
 fn duplicate_sids(doc: &PolicyDocument, diags: &mut Vec<Diagnostic>) {
-    let mut seen: HashMap<&str, Span> = HashMap::new();
+    // most policies have a handful of Sids: a linear scan beats hashing them
+    let many = doc.statements.len() > 16;
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut seen_few: Vec<&str> = Vec::new();
     for sid in doc.statements.iter().filter_map(|s| s.sid.as_ref()) {
         if sid.value.is_empty() {
             continue;
         }
-        if seen.contains_key(sid.value.as_str()) {
+        let value = sid.value.as_str();
+        let repeated = if many {
+            !seen.insert(value)
+        } else if seen_few.contains(&value) {
+            true
+        } else {
+            seen_few.push(value);
+            false
+        };
+        if repeated {
             diags.push(
                 Diagnostic::error(
                     code::DUPLICATE_SID,
@@ -320,8 +344,6 @@ fn duplicate_sids(doc: &PolicyDocument, diags: &mut Vec<Diagnostic>) {
                 .with_label("already used by an earlier statement")
                 .with_aws_message(AWS_DUPLICATE_SID),
             );
-        } else {
-            seen.insert(sid.value.as_str(), sid.span);
         }
     }
 }
@@ -458,9 +480,9 @@ fn actions(a: &ActionClause, variables: bool, diags: &mut Vec<Diagnostic>) {
         if action == "*" {
             continue;
         }
-        let parts: Vec<&str> = action.split(':').collect();
-        let vendor = parts.first().copied().unwrap_or("");
-        if parts.len() == 1 {
+        let colons = action.bytes().filter(|&b| b == b':').count();
+        let vendor = action.split_once(':').map_or(action, |(v, _)| v);
+        if colons == 0 {
             diags.push(
                 Diagnostic::error(
                     code::ACTION_NO_VENDOR,
@@ -470,7 +492,7 @@ fn actions(a: &ActionClause, variables: bool, diags: &mut Vec<Diagnostic>) {
                 .with_help("write actions as `service:ActionName`, for example `s3:GetObject`")
                 .with_aws_message(AWS_NO_VENDOR),
             );
-        } else if parts.len() > 2 {
+        } else if colons > 1 {
             diags.push(
                 Diagnostic::error(
                     code::ACTION_COLONS,
@@ -658,7 +680,8 @@ fn resources(r: &ResourceClause, variables: bool, diags: &mut Vec<Diagnostic>) {
             );
             continue;
         }
-        let fields = arn_fields(value);
+        let (fields, n) = arn_fields_array(value);
+        let fields = fields.get(..n).unwrap_or(&[]);
         if let Some(service) = fields.get(2) {
             if service.contains(['*', '?']) {
                 diags.push(
@@ -709,26 +732,40 @@ fn resources(r: &ResourceClause, variables: bool, diags: &mut Vec<Diagnostic>) {
 
 /// The colon-separated fields of an ARN; the sixth holds everything after the fifth
 /// colon. Colons inside `${...}` do not separate.
+#[cfg(test)]
 fn arn_fields(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
+    let (fields, n) = arn_fields_array(text);
+    fields.get(..n).unwrap_or(&[]).to_vec()
+}
+
+/// [`arn_fields`] without allocating: the fields and how many there are (1 to 6).
+fn arn_fields_array(text: &str) -> ([&str; 6], usize) {
+    let mut out = [""; 6];
+    let mut n = 0;
     let mut start = 0;
     let mut depth = false;
-    for (i, c) in text.char_indices() {
-        if out.len() == 5 {
+    let bytes = text.as_bytes();
+    for (i, &c) in bytes.iter().enumerate() {
+        if n == 5 {
             break;
         }
         match c {
-            '$' if text.get(i..).is_some_and(|r| r.starts_with("${")) => depth = true,
-            '}' => depth = false,
-            ':' if !depth => {
-                out.push(text.get(start..i).unwrap_or(""));
+            b'$' if bytes.get(i + 1) == Some(&b'{') => depth = true,
+            b'}' => depth = false,
+            b':' if !depth => {
+                if let Some(slot) = out.get_mut(n) {
+                    *slot = text.get(start..i).unwrap_or("");
+                }
+                n += 1;
                 start = i + 1;
             }
             _ => {}
         }
     }
-    out.push(text.get(start..).unwrap_or(""));
-    out
+    if let Some(slot) = out.get_mut(n) {
+        *slot = text.get(start..).unwrap_or("");
+    }
+    (out, n + 1)
 }
 
 /// True when `text` holds a well-formed `${...}` variable (not an escape).
@@ -755,6 +792,9 @@ enum VarScan {
 
 fn scan_variables(text: &str) -> Vec<VarScan> {
     let mut out = Vec::new();
+    if !text.as_bytes().contains(&b'$') {
+        return out;
+    }
     let mut rest = text;
     while let Some(at) = rest.find("${") {
         let body_and_more = rest.get(at + 2..).unwrap_or("");
@@ -1139,6 +1179,24 @@ mod tests {
         ] {
             assert_eq!(aws(ok), None, "{ok}");
         }
+    }
+
+    #[test]
+    fn disallowed_characters_are_found_at_the_latin1_boundary() {
+        let found = |text: &str| {
+            let mut diags = Vec::new();
+            characters(text, &mut diags);
+            diags
+                .first()
+                .map(|d| (d.span().start, d.message().to_string()))
+        };
+        assert_eq!(found("a\tb\r\n\u{80}\u{ff} ~\u{7f}"), None);
+        let pad = "x".repeat(70);
+        let (at, msg) = found(&format!("{pad}\u{100}")).unwrap();
+        assert_eq!(at, 70);
+        assert!(msg.contains("U+0100"), "{msg}");
+        assert_eq!(found("\u{ff}\u{1}").map(|f| f.0), Some(2));
+        assert_eq!(found("é😀").map(|f| f.0), Some(2));
     }
 
     #[test]

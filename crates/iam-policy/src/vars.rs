@@ -46,23 +46,44 @@ impl Template {
     /// Parse `text`. With `variables` false (Version `2008-10-17` or absent) `${...}` is
     /// literal text; `*` and `?` are always marked as wildcards.
     pub fn parse(text: &str, variables: bool) -> Template {
+        let bytes = text.as_bytes();
+        let special = |b: &u8| matches!(b, b'*' | b'?') || (variables && *b == b'$');
+        // plain text (the common case): one literal part, no scanning state
+        if !bytes.iter().any(special) {
+            let parts = if text.is_empty() {
+                Vec::new()
+            } else {
+                vec![TemplatePart::Literal(text.to_string())]
+            };
+            return Template { parts };
+        }
         let mut parts: Vec<TemplatePart> = Vec::new();
         let mut lit = String::new();
         let mut rest = text;
-        while let Some(c) = rest.chars().next() {
-            match c {
-                '*' | '?' => {
+        while !rest.is_empty() {
+            // copy the run of ordinary text up to the next `*`, `?` or `$` in one go;
+            // all three are ASCII, so the split is on a character boundary
+            let run = rest.bytes().position(|b| matches!(b, b'*' | b'?' | b'$'));
+            let (plain, tail) = match run {
+                Some(i) => (rest.get(..i).unwrap_or(""), rest.get(i..).unwrap_or("")),
+                None => (rest, ""),
+            };
+            lit.push_str(plain);
+            rest = tail;
+            match rest.as_bytes().first() {
+                None => break,
+                Some(&c @ (b'*' | b'?')) => {
                     if !lit.is_empty() {
                         parts.push(TemplatePart::Literal(std::mem::take(&mut lit)));
                     }
-                    parts.push(if c == '*' {
+                    parts.push(if c == b'*' {
                         TemplatePart::Star
                     } else {
                         TemplatePart::Question
                     });
                     rest = rest.get(1..).unwrap_or("");
                 }
-                '$' if variables && rest.starts_with("${") => match parse_variable(rest) {
+                Some(_) if variables && rest.starts_with("${") => match parse_variable(rest) {
                     Some((part, used)) => {
                         match part {
                             TemplatePart::Literal(s) => lit.push_str(&s),
@@ -80,9 +101,9 @@ impl Template {
                         rest = rest.get(1..).unwrap_or("");
                     }
                 },
-                _ => {
-                    lit.push(c);
-                    rest = rest.get(c.len_utf8()..).unwrap_or("");
+                Some(_) => {
+                    lit.push('$');
+                    rest = rest.get(1..).unwrap_or("");
                 }
             }
         }
