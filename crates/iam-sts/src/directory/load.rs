@@ -343,6 +343,31 @@ struct Seen {
     serials: HashMap<String, Origin>,
 }
 
+/// Record `key` as first seen at `here`, or report the duplicate (`what` names the kind).
+fn first_occurrence(
+    seen: &mut HashMap<String, Origin>,
+    key: &str,
+    here: Origin,
+    what: &str,
+) -> Result<(), LoadError> {
+    if let Some(first) = seen.get(key) {
+        return Err(LoadError::at(
+            &here,
+            format!("duplicate {what} `{key}` (first at {first})"),
+        ));
+    }
+    seen.insert(key.to_string(), here);
+    Ok(())
+}
+
+/// The user called `name` (IAM user names compare case-insensitively).
+fn user_named<'a>(
+    users: &'a mut [crate::directory::User],
+    name: &str,
+) -> Option<&'a mut crate::directory::User> {
+    users.iter_mut().find(|u| u.name.eq_ignore_ascii_case(name))
+}
+
 /// Load the directory described by `config_path`.
 pub(super) fn load(config_path: &Path) -> Result<Directory, LoadErrors> {
     let text = match std::fs::read_to_string(config_path) {
@@ -629,21 +654,12 @@ fn load_account(
             ok = false;
         }
         let here = cfg.origin(kc.id.span().start);
-        if let Some(first) = seen.keys.get(key_id) {
-            errors.push(LoadError::at(
-                &here,
-                format!("duplicate access key id `{key_id}` (first at {first})"),
-            ));
+        if let Err(e) = first_occurrence(&mut seen.keys, key_id, here, "access key id") {
+            errors.push(e);
             ok = false;
-        } else {
-            seen.keys.insert(key_id.clone(), here);
         }
         let user_name = kc.user.get_ref();
-        let Some(user) = data
-            .users
-            .iter_mut()
-            .find(|u| u.name.eq_ignore_ascii_case(user_name))
-        else {
+        let Some(user) = user_named(&mut data.users, user_name) else {
             errors.push(cfg.error_spanned(
                 &kc.user,
                 format!("unknown user `{user_name}` in account `{id}`"),
@@ -711,21 +727,12 @@ fn load_account(
             }
         };
         let here = cfg.origin(mc.serial.span().start);
-        if let Some(first) = seen.serials.get(serial) {
-            errors.push(LoadError::at(
-                &here,
-                format!("duplicate mfa serial `{serial}` (first at {first})"),
-            ));
+        if let Err(e) = first_occurrence(&mut seen.serials, serial, here, "mfa serial") {
+            errors.push(e);
             ok = false;
-        } else {
-            seen.serials.insert(serial.clone(), here);
         }
         let user_name = mc.user.get_ref();
-        let Some(user) = data
-            .users
-            .iter_mut()
-            .find(|u| u.name.eq_ignore_ascii_case(user_name))
-        else {
+        let Some(user) = user_named(&mut data.users, user_name) else {
             errors.push(cfg.error_spanned(
                 &mc.user,
                 format!("unknown user `{user_name}` in account `{id}`"),
