@@ -606,10 +606,20 @@ impl TokenBackend {
             iam_policy::Decision::ExplicitDeny => Decision::ExplicitDeny,
             iam_policy::Decision::ImplicitDeny => Decision::ImplicitDeny,
         };
+        // A denial carries the sealed explanation the client can decode (sts-api.md §6.4); if
+        // sealing fails the decision still stands, without the message.
+        let encoded_message = match decision {
+            Decision::Allow => None,
+            Decision::ExplicitDeny | Decision::ImplicitDeny => self
+                .service
+                .encode_authorization_message(&auth.caller, &authorization)
+                .ok(),
+        };
         Ok(AuthorizeResponse {
             decision,
             principal: auth.caller.arn.clone(),
             explanation: explain(&authorization.explain()),
+            encoded_message,
         })
     }
 }
@@ -651,8 +661,8 @@ fn explain(explanation: &iam_policy::Explanation) -> String {
             part
         })
         .collect();
-    if let Some(missing) = &explanation.missing {
-        parts.push(format!("no allow from {missing:?}"));
+    if let Some(missing) = explanation.missing {
+        parts.push(missing.message());
     }
     parts.extend(explanation.notes.iter().cloned());
     if parts.is_empty() {

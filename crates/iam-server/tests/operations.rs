@@ -266,6 +266,7 @@ async fn authorize_returns_the_backend_decision_as_json() {
     assert_eq!(answer["principal"], CALLER_ARN);
     assert_eq!(answer["explanation"], "mock decided `s3:GetObject`");
     assert_eq!(answer["request_id"], reply.request_id());
+    assert!(answer.get("encoded_message").is_none(), "{answer}");
     let seen = backend.authorized.lock().unwrap().clone();
     assert_eq!(seen[0].signed.query, "x=1");
     assert_eq!(seen[0].signed.headers.len(), 2);
@@ -275,6 +276,7 @@ async fn authorize_returns_the_backend_decision_as_json() {
     let answer: serde_json::Value =
         serde_json::from_str(&send(&state, authorize_request(&denied)).await.body).unwrap();
     assert_eq!(answer["decision"], "ImplicitDeny");
+    assert_eq!(answer["encoded_message"], "bW9jaw");
 }
 
 #[tokio::test]

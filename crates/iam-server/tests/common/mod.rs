@@ -122,6 +122,7 @@ impl StsBackend for MockBackend {
             decision,
             principal: CALLER_ARN.to_owned(),
             explanation: format!("mock decided `{}`", request.action),
+            encoded_message: (decision != Decision::Allow).then(|| "bW9jaw".to_owned()),
         })
     }
 }
