@@ -111,6 +111,16 @@ fn integer(call: &StsCall, name: &str, member: &str) -> Result<Option<i64>, StsF
     }
 }
 
+/// `DurationSeconds`.
+fn duration_seconds(call: &StsCall) -> Result<Option<i64>, StsFault> {
+    integer(call, "DurationSeconds", "durationSeconds")
+}
+
+/// `MinimumSessionTokenSize` (2026 model).
+fn minimum_session_token_size(call: &StsCall) -> Result<Option<i64>, StsFault> {
+    integer(call, "MinimumSessionTokenSize", "minimumSessionTokenSize")
+}
+
 /// The members of a list parameter `prefix.member.N[.field]`, in index order; each member is
 /// its (field, value) pairs (field empty for a list of scalars).
 fn members(call: &StsCall, prefix: &str) -> Vec<Vec<(String, String)>> {
@@ -207,14 +217,39 @@ fn credentials_element(credentials: &iam_sts::credentials::Credentials) -> Eleme
     )
 }
 
-fn assumed_role_user(user: &service::AssumedRoleUser) -> Element {
-    Element::nested(
-        "AssumedRoleUser",
-        vec![
-            Element::text("AssumedRoleId", user.assumed_role_id.clone()),
-            Element::text("Arn", user.arn.clone()),
-        ],
-    )
+/// `AssumedRoleUser` of a role session.
+fn assumed_role_user(issued: &service::IssuedCredentials) -> Option<Element> {
+    issued.assumed_role_user.as_ref().map(|user| {
+        Element::nested(
+            "AssumedRoleUser",
+            vec![
+                Element::text("AssumedRoleId", user.assumed_role_id.clone()),
+                Element::text("Arn", user.arn.clone()),
+            ],
+        )
+    })
+}
+
+/// The assumed-role ARN of a role session (empty for other credentials).
+fn role_session_arn(issued: &service::IssuedCredentials) -> String {
+    issued
+        .assumed_role_user
+        .as_ref()
+        .map(|user| user.arn.clone())
+        .unwrap_or_default()
+}
+
+fn source_identity(issued: &service::IssuedCredentials) -> Option<Element> {
+    issued
+        .source_identity
+        .as_ref()
+        .map(|source_identity| Element::text("SourceIdentity", source_identity.clone()))
+}
+
+fn packed_policy_size(issued: &service::IssuedCredentials) -> Option<Element> {
+    issued
+        .packed_policy_size
+        .map(|size| Element::integer("PackedPolicySize", i64::from(size)))
 }
 
 fn token_size_elements(issued: &service::IssuedCredentials) -> [Element; 2] {
@@ -254,7 +289,7 @@ impl TokenBackend {
             role_session_name: text(call, "RoleSessionName"),
             policy_arns: policy_arns(call),
             policy: text(call, "Policy"),
-            duration_seconds: integer(call, "DurationSeconds", "durationSeconds")?,
+            duration_seconds: duration_seconds(call)?,
             tags: tags(call)?,
             transitive_tag_keys: scalars(call, "TransitiveTagKeys"),
             external_id: text(call, "ExternalId"),
@@ -262,35 +297,19 @@ impl TokenBackend {
             token_code: text(call, "TokenCode"),
             source_identity: text(call, "SourceIdentity"),
             provided_contexts: provided_contexts(call),
-            minimum_session_token_size: integer(
-                call,
-                "MinimumSessionTokenSize",
-                "minimumSessionTokenSize",
-            )?,
+            minimum_session_token_size: minimum_session_token_size(call)?,
             request_context: self.request_context(call.source_ip, Some(&auth.region)),
         };
         let issued = self
             .service
             .assume_role(&auth.caller, &params)
             .map_err(|e| fault(&e))?;
-        let mut result = Vec::new();
-        if let Some(source_identity) = &issued.source_identity {
-            result.push(Element::text("SourceIdentity", source_identity.clone()));
-        }
-        let principal = issued
-            .assumed_role_user
-            .as_ref()
-            .map(|user| user.arn.clone())
-            .unwrap_or_default();
-        if let Some(user) = &issued.assumed_role_user {
-            result.push(assumed_role_user(user));
-        }
+        let mut result: Vec<Element> = source_identity(&issued).into_iter().collect();
+        result.extend(assumed_role_user(&issued));
         result.push(credentials_element(&issued.credentials));
-        if let Some(size) = issued.packed_policy_size {
-            result.push(Element::integer("PackedPolicySize", i64::from(size)));
-        }
+        result.extend(packed_policy_size(&issued));
         result.extend(token_size_elements(&issued));
-        Ok(issued_output(result, &issued, &principal))
+        Ok(issued_output(result, &issued, &role_session_arn(&issued)))
     }
 
     /// Unsigned: the token is the authentication, so there is no caller and the region is the
@@ -303,12 +322,8 @@ impl TokenBackend {
             provider_id: text(call, "ProviderId"),
             policy_arns: policy_arns(call),
             policy: text(call, "Policy"),
-            duration_seconds: integer(call, "DurationSeconds", "durationSeconds")?,
-            minimum_session_token_size: integer(
-                call,
-                "MinimumSessionTokenSize",
-                "minimumSessionTokenSize",
-            )?,
+            duration_seconds: duration_seconds(call)?,
+            minimum_session_token_size: minimum_session_token_size(call)?,
             request_context: self.request_context(call.source_ip, None),
         };
         let answer = self
@@ -318,28 +333,17 @@ impl TokenBackend {
         let issued = &answer.issued;
         // The member order AWS answers with (smithy-rs recorded traffic).
         let mut result = vec![Element::text("Audience", answer.audience.clone())];
-        let principal = issued
-            .assumed_role_user
-            .as_ref()
-            .map(|user| user.arn.clone())
-            .unwrap_or_default();
-        if let Some(user) = &issued.assumed_role_user {
-            result.push(assumed_role_user(user));
-        }
+        result.extend(assumed_role_user(issued));
         result.push(Element::text("Provider", answer.provider.clone()));
         result.push(credentials_element(&issued.credentials));
         result.push(Element::text(
             "SubjectFromWebIdentityToken",
             answer.subject_from_web_identity_token.clone(),
         ));
-        if let Some(size) = issued.packed_policy_size {
-            result.push(Element::integer("PackedPolicySize", i64::from(size)));
-        }
-        if let Some(source_identity) = &issued.source_identity {
-            result.push(Element::text("SourceIdentity", source_identity.clone()));
-        }
+        result.extend(packed_policy_size(issued));
+        result.extend(source_identity(issued));
         result.extend(token_size_elements(issued));
-        Ok(issued_output(result, issued, &principal))
+        Ok(issued_output(result, issued, &role_session_arn(issued)))
     }
 
     /// Unsigned like web identity; SAML needs the `saml` feature (libxmlsec1).
@@ -351,12 +355,8 @@ impl TokenBackend {
             saml_assertion: text(call, "SAMLAssertion"),
             policy_arns: policy_arns(call),
             policy: text(call, "Policy"),
-            duration_seconds: integer(call, "DurationSeconds", "durationSeconds")?,
-            minimum_session_token_size: integer(
-                call,
-                "MinimumSessionTokenSize",
-                "minimumSessionTokenSize",
-            )?,
+            duration_seconds: duration_seconds(call)?,
+            minimum_session_token_size: minimum_session_token_size(call)?,
             request_context: self.request_context(call.source_ip, None),
         };
         let answer = self
@@ -366,17 +366,8 @@ impl TokenBackend {
         let issued = &answer.issued;
         // wire-protocol.md §4.1 order.
         let mut result = vec![credentials_element(&issued.credentials)];
-        let principal = issued
-            .assumed_role_user
-            .as_ref()
-            .map(|user| user.arn.clone())
-            .unwrap_or_default();
-        if let Some(user) = &issued.assumed_role_user {
-            result.push(assumed_role_user(user));
-        }
-        if let Some(size) = issued.packed_policy_size {
-            result.push(Element::integer("PackedPolicySize", i64::from(size)));
-        }
+        result.extend(assumed_role_user(issued));
+        result.extend(packed_policy_size(issued));
         result.push(Element::text("Subject", answer.subject.clone()));
         result.push(Element::text("SubjectType", answer.subject_type.clone()));
         result.push(Element::text("Issuer", answer.issuer.clone()));
@@ -385,11 +376,9 @@ impl TokenBackend {
             "NameQualifier",
             answer.name_qualifier.clone(),
         ));
-        if let Some(source_identity) = &issued.source_identity {
-            result.push(Element::text("SourceIdentity", source_identity.clone()));
-        }
+        result.extend(source_identity(issued));
         result.extend(token_size_elements(issued));
-        Ok(issued_output(result, issued, &principal))
+        Ok(issued_output(result, issued, &role_session_arn(issued)))
     }
 
     /// Without the `saml` feature the service cannot verify assertions: every call is
@@ -406,14 +395,10 @@ impl TokenBackend {
     fn get_session_token(&self, call: &StsCall) -> Result<StsOutput, StsFault> {
         let auth = authenticated(call)?;
         let params = service::GetSessionTokenParams {
-            duration_seconds: integer(call, "DurationSeconds", "durationSeconds")?,
+            duration_seconds: duration_seconds(call)?,
             serial_number: text(call, "SerialNumber"),
             token_code: text(call, "TokenCode"),
-            minimum_session_token_size: integer(
-                call,
-                "MinimumSessionTokenSize",
-                "minimumSessionTokenSize",
-            )?,
+            minimum_session_token_size: minimum_session_token_size(call)?,
         };
         let issued = self
             .service
@@ -430,13 +415,9 @@ impl TokenBackend {
             name: text(call, "Name"),
             policy: text(call, "Policy"),
             policy_arns: policy_arns(call),
-            duration_seconds: integer(call, "DurationSeconds", "durationSeconds")?,
+            duration_seconds: duration_seconds(call)?,
             tags: tags(call)?,
-            minimum_session_token_size: integer(
-                call,
-                "MinimumSessionTokenSize",
-                "minimumSessionTokenSize",
-            )?,
+            minimum_session_token_size: minimum_session_token_size(call)?,
             request_context: self.request_context(call.source_ip, Some(&auth.region)),
         };
         let issued = self
