@@ -1,20 +1,16 @@
 //! Dispatch, parameter parsing, envelopes and status codes of the STS endpoint, through
 //! `app(state).oneshot(request)` with a mock backend.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    reason = "test helpers outside #[test] functions fail the test loudly"
-)]
+#![cfg(test)]
 
 mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{send, signed_post, state_for, unsigned_post, MockBackend, CALLER_ARN, GOOD_KEY};
+use common::{
+    answering, send, send_signed, send_unsigned, signed_post, state_for, MockBackend, CALLER_ARN,
+    GOOD_KEY,
+};
 use iam_server::{AppConfig, AppState, Element, IssuedCredentials, StsFault, StsOutput};
 
 fn session_credentials() -> StsOutput {
@@ -57,11 +53,7 @@ fn params_of(call: &iam_server::StsCall) -> Vec<(&str, &str)> {
 async fn post_form_dispatches_with_decoded_params_and_renders_xml() {
     let backend = MockBackend::new(|_| Ok(session_credentials()));
     let state = state_for(backend.clone());
-    let reply = send(
-        &state,
-        signed_post("Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fdemo&RoleSessionName=s"),
-    )
-    .await;
+    let reply = send_signed(&state, "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fdemo&RoleSessionName=s").await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.content_type(), "text/xml");
     let id = reply.request_id();
@@ -91,12 +83,8 @@ async fn post_form_dispatches_with_decoded_params_and_renders_xml() {
 #[tokio::test]
 async fn request_ids_are_uuid_v4() {
     let state = state_for(MockBackend::empty());
-    let first = send(&state, unsigned_post("Action=Nope"))
-        .await
-        .request_id();
-    let second = send(&state, unsigned_post("Action=Nope"))
-        .await
-        .request_id();
+    let first = send_unsigned(&state, "Action=Nope").await.request_id();
+    let second = send_unsigned(&state, "Action=Nope").await.request_id();
     assert_ne!(first, second);
     for id in [first, second] {
         let parsed = uuid::Uuid::parse_str(&id).unwrap();
@@ -136,11 +124,7 @@ async fn get_query_string_dispatches_like_a_post() {
 async fn unknown_action_is_invalid_action_400_with_the_aws_message() {
     let backend = MockBackend::empty();
     let state = state_for(backend.clone());
-    let reply = send(
-        &state,
-        signed_post("Action=DeleteEverything&Version=2011-06-15"),
-    )
-    .await;
+    let reply = send_signed(&state, "Action=DeleteEverything&Version=2011-06-15").await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(reply.content_type(), "text/xml");
     let id = reply.request_id();
@@ -165,11 +149,7 @@ async fn out_of_scope_operations_are_invalid_action() {
         "GetScopedCredentials",
         "assumerole",
     ] {
-        let reply = send(
-            &state,
-            signed_post(&format!("Action={action}&Version=2011-06-15")),
-        )
-        .await;
+        let reply = send_signed(&state, &format!("Action={action}&Version=2011-06-15")).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{action}");
         assert!(
             reply.body.contains("<Code>InvalidAction</Code>"),
@@ -181,16 +161,12 @@ async fn out_of_scope_operations_are_invalid_action() {
 #[tokio::test]
 async fn wrong_or_missing_version_is_invalid_action() {
     let state = state_for(MockBackend::empty());
-    let reply = send(
-        &state,
-        signed_post("Action=GetCallerIdentity&Version=2010-05-08"),
-    )
-    .await;
+    let reply = send_signed(&state, "Action=GetCallerIdentity&Version=2010-05-08").await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.body.contains(
         "<Message>Could not find operation GetCallerIdentity for version 2010-05-08</Message>"
     ));
-    let reply = send(&state, signed_post("Action=GetCallerIdentity")).await;
+    let reply = send_signed(&state, "Action=GetCallerIdentity").await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.body.contains("<Message>Could not find operation GetCallerIdentity for version NO_VERSION_SPECIFIED</Message>"));
 }
@@ -203,7 +179,7 @@ async fn missing_action_is_missing_action_400() {
         "Version=2011-06-15",
         "action=GetCallerIdentity&Version=2011-06-15",
     ] {
-        let reply = send(&state, signed_post(body)).await;
+        let reply = send_signed(&state, body).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body:?}");
         assert!(
             reply.body.contains("<Code>MissingAction</Code>"),
@@ -224,11 +200,7 @@ async fn unsigned_request_for_a_signed_operation_is_missing_authentication_token
         "DecodeAuthorizationMessage",
         "GetAccessKeyInfo",
     ] {
-        let reply = send(
-            &state,
-            unsigned_post(&format!("Action={action}&Version=2011-06-15")),
-        )
-        .await;
+        let reply = send_unsigned(&state, &format!("Action={action}&Version=2011-06-15")).await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{action}");
         assert!(
             reply
@@ -245,11 +217,11 @@ async fn unsigned_request_for_a_signed_operation_is_missing_authentication_token
 async fn web_identity_and_saml_are_served_unsigned_and_a_signature_is_ignored() {
     let backend = MockBackend::empty();
     let state = state_for(backend.clone());
-    let reply = send(&state, unsigned_post("Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=r&RoleSessionName=s&WebIdentityToken=eyJ")).await;
+    let reply = send_unsigned(&state, "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=r&RoleSessionName=s&WebIdentityToken=eyJ").await;
     assert_eq!(reply.status, StatusCode::OK);
-    let reply = send(
+    let reply = send_signed(
         &state,
-        signed_post("Action=AssumeRoleWithSAML&Version=2011-06-15&SAMLAssertion=PHNhbWw%2B"),
+        "Action=AssumeRoleWithSAML&Version=2011-06-15&SAMLAssertion=PHNhbWw%2B",
     )
     .await;
     assert_eq!(reply.status, StatusCode::OK);
@@ -321,21 +293,17 @@ async fn backend_faults_keep_code_status_and_side() {
         )),
     });
     let state = state_for(backend);
-    let reply = send(
+    let reply = send_signed(
         &state,
-        signed_post("Action=AssumeRole&Version=2011-06-15&RoleArn=denied"),
+        "Action=AssumeRole&Version=2011-06-15&RoleArn=denied",
     )
     .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert!(reply.body.contains("<Message>User: a is not authorized to perform: sts:AssumeRole on resource: &lt;b&gt; &amp; c</Message>"), "{}", reply.body);
-    let reply = send(
-        &state,
-        signed_post("Action=AssumeRole&Version=2011-06-15&RoleArn=busy"),
-    )
-    .await;
+    let reply = send_signed(&state, "Action=AssumeRole&Version=2011-06-15&RoleArn=busy").await;
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(reply.body.contains("<Type>Receiver</Type>"));
-    let reply = send(&state, signed_post("Action=AssumeRole&Version=2011-06-15")).await;
+    let reply = send_signed(&state, "Action=AssumeRole&Version=2011-06-15").await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.body.contains("<Code>ValidationError</Code>"));
 }
@@ -344,11 +312,7 @@ async fn backend_faults_keep_code_status_and_side() {
 async fn a_panicking_backend_is_an_internal_failure_not_a_crash() {
     let backend = MockBackend::new(|_| panic!("backend bug"));
     let state = state_for(backend);
-    let reply = send(
-        &state,
-        signed_post("Action=GetCallerIdentity&Version=2011-06-15"),
-    )
-    .await;
+    let reply = send_signed(&state, "Action=GetCallerIdentity&Version=2011-06-15").await;
     assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(reply
         .body
@@ -404,7 +368,7 @@ async fn list_parameters_arrive_flattened_in_order() {
         &Tags.member.1.Key=Project&Tags.member.1.Value=Blue+Sky\
         &Tags.member.2.Key=Cost-Center&Tags.member.2.Value=12345\
         &TransitiveTagKeys.member.1=Project";
-    let reply = send(&state, signed_post(body)).await;
+    let reply = send_signed(&state, body).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let call = &backend.calls()[0];
     assert_eq!(
@@ -433,11 +397,9 @@ async fn list_parameters_arrive_flattened_in_order() {
 async fn empty_list_markers_and_empty_values_are_kept() {
     let backend = MockBackend::empty();
     let state = state_for(backend.clone());
-    let reply = send(
+    let reply = send_signed(
         &state,
-        signed_post(
-            "Action=AssumeRole&Version=2011-06-15&PolicyArns=&Tags=&ExternalId=&SourceIdentity",
-        ),
+        "Action=AssumeRole&Version=2011-06-15&PolicyArns=&Tags=&ExternalId=&SourceIdentity",
     )
     .await;
     assert_eq!(reply.status, StatusCode::OK);
@@ -456,7 +418,7 @@ async fn empty_list_markers_and_empty_values_are_kept() {
 async fn plus_and_percent_twenty_both_decode_to_a_space_and_percent_2b_to_plus() {
     let backend = MockBackend::empty();
     let state = state_for(backend.clone());
-    let reply = send(&state, signed_post("Action=AssumeRole&Version=2011-06-15&Tags.member.1.Value=Blue+Sky&Tags.member.1.Key=Blue%20Sky&ExternalId=a%2Bb%2A")).await;
+    let reply = send_signed(&state, "Action=AssumeRole&Version=2011-06-15&Tags.member.1.Value=Blue+Sky&Tags.member.1.Key=Blue%20Sky&ExternalId=a%2Bb%2A").await;
     assert_eq!(reply.status, StatusCode::OK);
     let call = &backend.calls()[0];
     assert_eq!(call.param("Tags.member.1.Value"), Some("Blue Sky"));
@@ -468,9 +430,9 @@ async fn plus_and_percent_twenty_both_decode_to_a_space_and_percent_2b_to_plus()
 async fn repeated_keys_are_rejected_in_the_body_and_across_query_and_body() {
     let backend = MockBackend::empty();
     let state = state_for(backend.clone());
-    let reply = send(
+    let reply = send_signed(
         &state,
-        signed_post("Action=AssumeRole&Version=2011-06-15&RoleArn=a&RoleArn=b"),
+        "Action=AssumeRole&Version=2011-06-15&RoleArn=a&RoleArn=b",
     )
     .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
@@ -510,9 +472,9 @@ async fn query_and_body_parameters_merge_when_distinct() {
 async fn list_gaps_are_rejected_before_the_backend() {
     let backend = MockBackend::empty();
     let state = state_for(backend.clone());
-    let reply = send(
+    let reply = send_signed(
         &state,
-        signed_post("Action=AssumeRole&Version=2011-06-15&Tags.member.1.Key=a&Tags.member.3.Key=b"),
+        "Action=AssumeRole&Version=2011-06-15&Tags.member.1.Key=a&Tags.member.3.Key=b",
     )
     .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
@@ -523,11 +485,9 @@ async fn list_gaps_are_rejected_before_the_backend() {
 #[tokio::test]
 async fn malformed_escapes_are_malformed_query_string_and_values_are_not_echoed() {
     let state = state_for(MockBackend::empty());
-    let reply = send(
+    let reply = send_unsigned(
         &state,
-        unsigned_post(
-            "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&WebIdentityToken=sekrit%zz",
-        ),
+        "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&WebIdentityToken=sekrit%zz",
     )
     .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
@@ -552,12 +512,12 @@ async fn a_body_over_the_limit_is_413_request_entity_too_large() {
         "Action=GetCallerIdentity&Version=2011-06-15&Pad={}",
         "x".repeat(64)
     );
-    let reply = send(&state, signed_post(&body)).await;
+    let reply = send_signed(&state, &body).await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(reply.body.contains("<Code>RequestEntityTooLarge</Code>"));
     assert!(backend.calls().is_empty());
     let fits = "Action=GetCallerIdentity&Version=2011-06-15";
-    assert_eq!(send(&state, signed_post(fits)).await.status, StatusCode::OK);
+    assert_eq!(send_signed(&state, fits).await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -565,11 +525,9 @@ async fn the_default_limit_accepts_a_large_saml_assertion() {
     let backend = MockBackend::empty();
     let state = state_for(backend.clone());
     let assertion = "A%2B".repeat(100_000);
-    let reply = send(
+    let reply = send_unsigned(
         &state,
-        unsigned_post(&format!(
-            "Action=AssumeRoleWithSAML&Version=2011-06-15&SAMLAssertion={assertion}"
-        )),
+        &format!("Action=AssumeRoleWithSAML&Version=2011-06-15&SAMLAssertion={assertion}"),
     )
     .await;
     assert_eq!(reply.status, StatusCode::OK);
@@ -609,16 +567,11 @@ async fn other_methods_get_405_with_an_error_envelope() {
 
 #[tokio::test]
 async fn xml_text_is_escaped_and_forbidden_characters_replaced() {
-    let backend = MockBackend::new(|_| {
-        Ok(StsOutput::new(vec![Element::text(
-            "DecodedMessage",
-            "{\"allowed\":false,\"x\":\"<a&b>\u{0}\"}",
-        )]))
-    });
+    let backend = answering("DecodedMessage", "{\"allowed\":false,\"x\":\"<a&b>\u{0}\"}");
     let state = state_for(backend);
-    let reply = send(
+    let reply = send_signed(
         &state,
-        signed_post("Action=DecodeAuthorizationMessage&Version=2011-06-15&EncodedMessage=x"),
+        "Action=DecodeAuthorizationMessage&Version=2011-06-15&EncodedMessage=x",
     )
     .await;
     assert!(reply.body.contains("<DecodedMessage>{\"allowed\":false,\"x\":\"&lt;a&amp;b&gt;\u{FFFD}\"}</DecodedMessage>"), "{}", reply.body);

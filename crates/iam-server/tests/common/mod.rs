@@ -169,6 +169,21 @@ pub async fn send(state: &AppState, request: Request<Body>) -> Reply {
     }
 }
 
+/// [`send`] of a [`signed_post`].
+pub async fn send_signed(state: &AppState, body: &str) -> Reply {
+    send(state, signed_post(body)).await
+}
+
+/// [`send`] of an [`unsigned_post`].
+pub async fn send_unsigned(state: &AppState, body: &str) -> Reply {
+    send(state, unsigned_post(body)).await
+}
+
+/// A backend answering every call with the one text element `name`.
+pub fn answering(name: &'static str, value: &'static str) -> Arc<MockBackend> {
+    MockBackend::new(move |_| Ok(StsOutput::new(vec![Element::text(name, value)])))
+}
+
 /// A signed-looking form POST to `/`.
 pub fn signed_post(body: &str) -> Request<Body> {
     Request::post("/")
