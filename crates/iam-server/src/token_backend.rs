@@ -79,7 +79,7 @@ impl TokenBackend {
     }
 }
 
-fn fault(error: &StsError) -> StsFault {
+fn fault(error: StsError) -> StsFault {
     StsFault::new(error.code(), error.message(), error.http_status())
 }
 
@@ -102,7 +102,7 @@ fn integer(call: &StsCall, name: &str, member: &str) -> Result<Option<i64>, StsF
     match call.param(name) {
         None => Ok(None),
         Some(raw) => raw.trim().parse::<i64>().map(Some).map_err(|_| {
-            fault(&StsError::validation(ValidationFailure::new(
+            fault(StsError::validation(ValidationFailure::new(
                 raw,
                 member,
                 "be an integer",
@@ -175,12 +175,12 @@ fn tags(call: &StsCall) -> Result<Vec<SessionTag>, StsFault> {
         .map(|(i, fields)| {
             let n = i + 1;
             let key = field(&fields, "Key").ok_or_else(|| {
-                fault(&StsError::validation(ValidationFailure::missing(&format!(
+                fault(StsError::validation(ValidationFailure::missing(&format!(
                     "tags.{n}.member.key"
                 ))))
             })?;
             let value = field(&fields, "Value").ok_or_else(|| {
-                fault(&StsError::validation(ValidationFailure::missing(&format!(
+                fault(StsError::validation(ValidationFailure::missing(&format!(
                     "tags.{n}.member.value"
                 ))))
             })?;
@@ -303,7 +303,7 @@ impl TokenBackend {
         let issued = self
             .service
             .assume_role(&auth.caller, &params)
-            .map_err(|e| fault(&e))?;
+            .map_err(fault)?;
         let mut result: Vec<Element> = source_identity(&issued).into_iter().collect();
         result.extend(assumed_role_user(&issued));
         result.push(credentials_element(&issued.credentials));
@@ -329,7 +329,7 @@ impl TokenBackend {
         let answer = self
             .service
             .assume_role_with_web_identity(&params)
-            .map_err(|e| fault(&e))?;
+            .map_err(fault)?;
         let issued = &answer.issued;
         // The member order AWS answers with (smithy-rs recorded traffic).
         let mut result = vec![Element::text("Audience", answer.audience.clone())];
@@ -359,10 +359,7 @@ impl TokenBackend {
             minimum_session_token_size: minimum_session_token_size(call)?,
             request_context: self.request_context(call.source_ip, None),
         };
-        let answer = self
-            .service
-            .assume_role_with_saml(&params)
-            .map_err(|e| fault(&e))?;
+        let answer = self.service.assume_role_with_saml(&params).map_err(fault)?;
         let issued = &answer.issued;
         // wire-protocol.md §4.1 order.
         let mut result = vec![credentials_element(&issued.credentials)];
@@ -403,7 +400,7 @@ impl TokenBackend {
         let issued = self
             .service
             .get_session_token(&auth.caller, &params)
-            .map_err(|e| fault(&e))?;
+            .map_err(fault)?;
         let mut result = vec![credentials_element(&issued.credentials)];
         result.extend(token_size_elements(&issued));
         Ok(issued_output(result, &issued, &auth.caller.arn))
@@ -423,7 +420,7 @@ impl TokenBackend {
         let issued = self
             .service
             .get_federation_token(&auth.caller, &params)
-            .map_err(|e| fault(&e))?;
+            .map_err(fault)?;
         let mut result = vec![credentials_element(&issued.credentials)];
         let principal = issued
             .federated_user
@@ -462,7 +459,7 @@ impl TokenBackend {
         let account = self
             .service
             .get_access_key_info(&auth.caller, call.param("AccessKeyId"))
-            .map_err(|e| fault(&e))?;
+            .map_err(fault)?;
         Ok(StsOutput::new(vec![Element::text("Account", account)]))
     }
 
@@ -471,7 +468,7 @@ impl TokenBackend {
         let decoded = self
             .service
             .decode_authorization_message(&auth.caller, call.param("EncodedMessage"))
-            .map_err(|e| fault(&e))?;
+            .map_err(fault)?;
         Ok(StsOutput::new(vec![Element::text(
             "DecodedMessage",
             decoded,
@@ -522,10 +519,10 @@ impl TokenBackend {
         let caller = self
             .service
             .authenticate(&req, self.service.now())
-            .map_err(|e| fault(&e))?;
+            .map_err(fault)?;
         // The request verified, so its credential scope is the one the client signed.
         let region = scope_region(&req).unwrap_or_else(|| self.service.config().region.clone());
-        self.service.check_region(&region).map_err(|e| fault(&e))?;
+        self.service.check_region(&region).map_err(fault)?;
         let mut out = Caller::new(caller.arn.clone(), caller.access_key_id.clone());
         out.session = Some(Arc::new(Authenticated { caller, region }));
         Ok(out)
@@ -581,7 +578,7 @@ impl TokenBackend {
                 None,
                 &extra,
             )
-            .map_err(|e| fault(&e))?;
+            .map_err(fault)?;
         let decision = match authorization.decision {
             iam_policy::Decision::Allow => Decision::Allow,
             iam_policy::Decision::ExplicitDeny => Decision::ExplicitDeny,
