@@ -150,11 +150,7 @@ async fn out_of_scope_operations_are_invalid_action() {
         "assumerole",
     ] {
         let reply = send_signed(&state, &format!("Action={action}&Version=2011-06-15")).await;
-        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{action}");
-        assert!(
-            reply.body.contains("<Code>InvalidAction</Code>"),
-            "{action}"
-        );
+        reply.assert_xml_error(StatusCode::BAD_REQUEST, "InvalidAction", action);
     }
 }
 
@@ -180,10 +176,10 @@ async fn missing_action_is_missing_action_400() {
         "action=GetCallerIdentity&Version=2011-06-15",
     ] {
         let reply = send_signed(&state, body).await;
-        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body:?}");
-        assert!(
-            reply.body.contains("<Code>MissingAction</Code>"),
-            "{body:?}"
+        reply.assert_xml_error(
+            StatusCode::BAD_REQUEST,
+            "MissingAction",
+            &format!("{body:?}"),
         );
     }
 }
@@ -201,13 +197,7 @@ async fn unsigned_request_for_a_signed_operation_is_missing_authentication_token
         "GetAccessKeyInfo",
     ] {
         let reply = send_unsigned(&state, &format!("Action={action}&Version=2011-06-15")).await;
-        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{action}");
-        assert!(
-            reply
-                .body
-                .contains("<Code>MissingAuthenticationToken</Code>"),
-            "{action}"
-        );
+        reply.assert_xml_error(StatusCode::FORBIDDEN, "MissingAuthenticationToken", action);
         assert!(reply.body.contains("<Type>Sender</Type>"));
     }
     assert!(backend.calls().is_empty());
@@ -266,8 +256,7 @@ async fn authentication_faults_pass_through_with_their_status() {
         .body(Body::from("Action=GetCallerIdentity&Version=2011-06-15"))
         .unwrap();
     let reply = send(&state, request).await;
-    assert_eq!(reply.status, StatusCode::FORBIDDEN);
-    assert!(reply.body.contains("<Code>ExpiredToken</Code>"));
+    reply.assert_xml_error(StatusCode::FORBIDDEN, "ExpiredToken", "expired key");
     assert!(reply
         .body
         .contains("<Message>The security token included in the request is expired</Message>"));
@@ -304,8 +293,7 @@ async fn backend_faults_keep_code_status_and_side() {
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(reply.body.contains("<Type>Receiver</Type>"));
     let reply = send_signed(&state, "Action=AssumeRole&Version=2011-06-15").await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert!(reply.body.contains("<Code>ValidationError</Code>"));
+    reply.assert_xml_error(StatusCode::BAD_REQUEST, "ValidationError", "no role");
 }
 
 #[tokio::test]
@@ -435,8 +423,7 @@ async fn repeated_keys_are_rejected_in_the_body_and_across_query_and_body() {
         "Action=AssumeRole&Version=2011-06-15&RoleArn=a&RoleArn=b",
     )
     .await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert!(reply.body.contains("<Code>ValidationError</Code>"));
+    reply.assert_xml_error(StatusCode::BAD_REQUEST, "ValidationError", "repeated key");
     assert!(reply
         .body
         .contains("parameter `RoleArn` appears more than once"));
@@ -490,8 +477,7 @@ async fn malformed_escapes_are_malformed_query_string_and_values_are_not_echoed(
         "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&WebIdentityToken=sekrit%zz",
     )
     .await;
-    assert_eq!(reply.status, StatusCode::NOT_FOUND);
-    assert!(reply.body.contains("<Code>MalformedQueryString</Code>"));
+    reply.assert_xml_error(StatusCode::NOT_FOUND, "MalformedQueryString", "bad escape");
     assert!(!reply.body.contains("sekrit"));
     let request = Request::get("/?Action=GetCallerIdentity&Version=2011-06-15&X=%C3%28")
         .body(Body::empty())
@@ -513,8 +499,11 @@ async fn a_body_over_the_limit_is_413_request_entity_too_large() {
         "x".repeat(64)
     );
     let reply = send_signed(&state, &body).await;
-    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(reply.body.contains("<Code>RequestEntityTooLarge</Code>"));
+    reply.assert_xml_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "RequestEntityTooLarge",
+        "oversized body",
+    );
     assert!(backend.calls().is_empty());
     let fits = "Action=GetCallerIdentity&Version=2011-06-15";
     assert_eq!(send_signed(&state, fits).await.status, StatusCode::OK);
@@ -549,8 +538,7 @@ async fn a_post_body_of_another_content_type_is_not_read_as_parameters() {
         .body(Body::from("Action=GetCallerIdentity&Version=2011-06-15"))
         .unwrap();
     let reply = send(&state, request).await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert!(reply.body.contains("<Code>MissingAction</Code>"));
+    reply.assert_xml_error(StatusCode::BAD_REQUEST, "MissingAction", "no action");
 }
 
 #[tokio::test]
@@ -590,8 +578,11 @@ async fn a_body_that_never_arrives_is_408_request_timeout() {
         .body(Body::new(Stalled))
         .unwrap();
     let reply = send(&state, request).await;
-    assert_eq!(reply.status, StatusCode::REQUEST_TIMEOUT);
-    assert!(reply.body.contains("<Code>RequestTimeout</Code>"));
+    reply.assert_xml_error(
+        StatusCode::REQUEST_TIMEOUT,
+        "RequestTimeout",
+        "stalled body",
+    );
     assert!(backend.calls().is_empty());
 }
 

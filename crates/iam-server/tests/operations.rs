@@ -196,8 +196,11 @@ impl Write for BrokenSink {
 async fn credentials_are_withheld_when_the_audit_record_cannot_be_written() {
     let state = audited(AuditLog::new(BrokenSink));
     let reply = send_signed(&state, "Action=AssumeRole&Version=2011-06-15&RoleArn=r").await;
-    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert!(reply.body.contains("<Code>InternalFailure</Code>"));
+    reply.assert_xml_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "InternalFailure",
+        "unwritable audit log",
+    );
     assert!(!reply.body.contains(SECRET));
     // Refusals still go out unchanged.
     let reply = send_signed(

@@ -149,6 +149,17 @@ impl Reply {
             .to_owned()
     }
 
+    /// Asserts an XML error envelope with `status` and `code`; `case` names the request in
+    /// the failure message.
+    pub fn assert_xml_error(&self, status: StatusCode, code: &str, case: &str) {
+        assert_eq!(self.status, status, "{case}: {}", self.body);
+        assert!(
+            self.body.contains(&format!("<Code>{code}</Code>")),
+            "{case}: {}",
+            self.body
+        );
+    }
+
     pub fn content_type(&self) -> &str {
         self.headers
             .get("content-type")
