@@ -1,9 +1,11 @@
 """Real AWS clients (boto3/botocore, aws-cli v1) against a running `iamctl serve`.
 
-Stage: end-to-end check of the STS endpoint. Input: the `iamctl` binary named by
-`IAMCTL_BIN` (run.sh builds it), the pinned clients of requirements.txt. Output: pytest
-results. Every server runs on a free loopback port with a demo state folder in a temporary
-directory and is stopped (SIGTERM) at the end; nothing here talks to AWS or keeps state.
+Stage: end-to-end check of the STS endpoint and `/v1/authorize`. Input: the `iamctl` binary
+named by `IAMCTL_BIN` (run.sh builds it), the pinned clients of requirements.txt. Output:
+pytest results. Every server runs on a free loopback port with a demo state folder in a
+temporary directory (plus the suite's own MFA device and policy statements, see
+`add_suite_fixture`) and is stopped (SIGTERM) at the end; nothing here talks to AWS or keeps
+state.
 """
 
 import base64
@@ -224,10 +226,15 @@ def session_client(url, credentials, **config):
     )
 
 
-def error_code(call):
+def client_error(call):
+    """The parsed error response of the ClientError that `call` must raise."""
     with pytest.raises(ClientError) as info:
         call()
-    return info.value.response["Error"]["Code"]
+    return info.value.response
+
+
+def error_code(call):
+    return client_error(call)["Error"]["Code"]
 
 
 def id_token(state, subject="demo-workload"):
@@ -646,12 +653,12 @@ def test_assume_role_with_mfa_carries_mfa_into_the_role_session(server):
 
 
 def test_wrong_mfa_code_is_access_denied(server):
-    with pytest.raises(ClientError) as info:
-        user_client(server).get_session_token(
-            SerialNumber=MFA_SERIAL, TokenCode=wrong_code(MFA_SEED)
-        )
-    response = info.value.response
-    assert (response["Error"]["Code"], response["Error"]["Message"]) == ("AccessDenied", MFA_FAILED)
+    client = user_client(server)
+    response = client_error(
+        lambda: client.get_session_token(SerialNumber=MFA_SERIAL, TokenCode=wrong_code(MFA_SEED))
+    )
+    error = response["Error"]
+    assert (error["Code"], error["Message"]) == ("AccessDenied", MFA_FAILED)
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 
@@ -707,7 +714,8 @@ def test_decode_authorization_message_explains_an_implicit_deny(server):
 
 
 def test_decoded_explicit_deny_names_the_statement_and_the_mfa_context(server):
-    answer = decision(server, session_credentials(mfa_session(server)), "DELETE", "s3:DeleteObject")
+    creds = session_credentials(mfa_session(server))
+    answer = decision(server, creds, "DELETE", "s3:DeleteObject")
     assert answer["decision"] == "ExplicitDeny", answer
     assert "`NoDeletes`" in answer["explanation"]
     decoded = decode(server, answer["encoded_message"])
@@ -734,9 +742,9 @@ def test_role_session_without_permission_cannot_decode(server):
     answer = decision(server, user_credentials(server), "DELETE", "s3:DeleteObject")
     role = role_session(server, "no-decode")
     client = session_client(server.url, role["Credentials"])
-    with pytest.raises(ClientError) as info:
-        client.decode_authorization_message(EncodedMessage=answer["encoded_message"])
-    error = info.value.response["Error"]
+    error = client_error(
+        lambda: client.decode_authorization_message(EncodedMessage=answer["encoded_message"])
+    )["Error"]
     assert error["Code"] == "AccessDenied"
     assert error["Message"].startswith(
         f"User: {role['AssumedRoleUser']['Arn']} is not authorized to perform: "
@@ -772,9 +780,9 @@ def test_get_access_key_info_names_the_account_of_a_temporary_key(server):
 def test_get_access_key_info_with_session_token_credentials_is_access_denied(server):
     creds = user_client(server).get_session_token(DurationSeconds=900)["Credentials"]
     client = session_client(server.url, creds)
-    with pytest.raises(ClientError) as info:
-        client.get_access_key_info(AccessKeyId=server.access_key_id)
-    error = info.value.response["Error"]
+    error = client_error(
+        lambda: client.get_access_key_info(AccessKeyId=server.access_key_id)
+    )["Error"]
     assert (error["Code"], error["Message"]) == (
         "AccessDenied",
         "Cannot call GetAccessKeyInfo with session credentials",
@@ -879,7 +887,8 @@ def test_authorize_refuses_a_bad_signature(server):
     headers["authorization"] = headers["authorization"][:-1] + ("0" if signature != "0" else "1")
     status, answer = authorize(server, dict(signed, headers=list(headers.items())), "s3:GetObject")
     assert status == 403
-    assert (answer["Error"]["Code"], answer["Error"]["Type"]) == ("SignatureDoesNotMatch", "Sender")
+    error = answer["Error"]
+    assert (error["Code"], error["Type"]) == ("SignatureDoesNotMatch", "Sender")
     # The untampered request is allowed.
     assert decision(server, creds, "GET", "s3:GetObject")["decision"] == "Allow"
 
