@@ -26,6 +26,21 @@ use crate::backend::{
     StsBackend, StsCall, StsFault, StsOutput,
 };
 
+/// The [`SignedRequest`] to verify, from a received request or an authorize description: the
+/// `method`, `path`, `query` and `headers` fields of `$parts` (the two are different types
+/// with the same fields) and `$payload`.
+macro_rules! signed_request {
+    ($parts:expr, $payload:expr) => {
+        SignedRequest {
+            method: $parts.method.clone(),
+            path: $parts.path.clone(),
+            query: $parts.query.clone(),
+            headers: $parts.headers.clone(),
+            payload: $payload,
+        }
+    };
+}
+
 /// What `authenticate` hands to `call` in [`Caller::session`].
 struct Authenticated {
     caller: session::Caller,
@@ -509,13 +524,7 @@ impl TokenBackend {
     }
 
     fn authenticate_request(&self, raw: &RawRequest) -> Result<Caller, StsFault> {
-        let req = SignedRequest {
-            method: raw.method.clone(),
-            path: raw.path.clone(),
-            query: raw.query.clone(),
-            headers: raw.headers.clone(),
-            payload: Payload::Body(raw.body.clone()),
-        };
+        let req = signed_request!(raw, Payload::Body(raw.body.clone()));
         let caller = self
             .service
             .authenticate(&req, self.service.now())
@@ -530,13 +539,7 @@ impl TokenBackend {
 
     fn authorize_request(&self, request: &AuthorizeRequest) -> Result<AuthorizeResponse, StsFault> {
         let signed = &request.signed;
-        let req = SignedRequest {
-            method: signed.method.clone(),
-            path: signed.path.clone(),
-            query: signed.query.clone(),
-            headers: signed.headers.clone(),
-            payload: Payload::Hash(signed.payload_sha256.clone()),
-        };
+        let req = signed_request!(signed, Payload::Hash(signed.payload_sha256.clone()));
         // The data-plane request is signed for the service that owns the action
         // (`s3:GetObject` → scope service `s3`).
         let service_name = request
