@@ -8,8 +8,8 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{
-    answering, send, send_signed, send_unsigned, signed_post, state_for, MockBackend, CALLER_ARN,
-    GOOD_KEY,
+    answering, send, send_signed, send_unsigned, signed_post, signed_post_to, state_for,
+    MockBackend, CALLER_ARN, GOOD_KEY,
 };
 use iam_server::{AppConfig, AppState, Element, IssuedCredentials, StsFault, StsOutput};
 
@@ -427,14 +427,10 @@ async fn repeated_keys_are_rejected_in_the_body_and_across_query_and_body() {
     assert!(reply
         .body
         .contains("parameter `RoleArn` appears more than once"));
-    let request = Request::post("/?Action=GetCallerIdentity")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header(
-            "authorization",
-            format!("AWS4-HMAC-SHA256 Credential={GOOD_KEY}/x"),
-        )
-        .body(Body::from("Action=AssumeRole&Version=2011-06-15"))
-        .unwrap();
+    let request = signed_post_to(
+        "/?Action=GetCallerIdentity",
+        "Action=AssumeRole&Version=2011-06-15",
+    );
     let reply = send(&state, request).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(backend.calls().is_empty());
@@ -444,14 +440,7 @@ async fn repeated_keys_are_rejected_in_the_body_and_across_query_and_body() {
 async fn query_and_body_parameters_merge_when_distinct() {
     let backend = MockBackend::empty();
     let state = state_for(backend.clone());
-    let request = Request::post("/?Action=GetCallerIdentity")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header(
-            "authorization",
-            format!("AWS4-HMAC-SHA256 Credential={GOOD_KEY}/x"),
-        )
-        .body(Body::from("Version=2011-06-15"))
-        .unwrap();
+    let request = signed_post_to("/?Action=GetCallerIdentity", "Version=2011-06-15");
     assert_eq!(send(&state, request).await.status, StatusCode::OK);
 }
 

@@ -197,7 +197,12 @@ pub fn answering(name: &'static str, value: &'static str) -> Arc<MockBackend> {
 
 /// A signed-looking form POST to `/`.
 pub fn signed_post(body: &str) -> Request<Body> {
-    Request::post("/")
+    signed_post_to("/", body)
+}
+
+/// A signed-looking form POST to `target` (a path with an optional query).
+pub fn signed_post_to(target: &str, body: &str) -> Request<Body> {
+    Request::post(target)
         .header("content-type", "application/x-www-form-urlencoded; charset=utf-8")
         .header(
             "authorization",
