@@ -39,7 +39,9 @@
 //!  "explanation": "…", "request_id": "…"}
 //! ```
 //!
-//! `decision` is `Allow`, `ExplicitDeny` or `ImplicitDeny`; a denial is still a 200. A request
+//! `decision` is `Allow`, `ExplicitDeny` or `ImplicitDeny`; a denial is still a 200 and also
+//! carries `"encoded_message"`, the encoded authorization failure message to hand to the
+//! client, which decodes it with `sts:DecodeAuthorizationMessage`. A request
 //! that does not verify gets the backend's fault (`SignatureDoesNotMatch`, 403, …) as
 //! `{"Error": {"Code", "Message", "Type"}, "RequestId"}`; a body that is not valid JSON or
 //! does not match the schema gets `400 ValidationError`.
@@ -124,8 +126,13 @@ pub fn parse_request(body: &[u8], request_id: &str) -> Result<AuthorizeRequest, 
 
 /// Renders a decision.
 pub fn render_response(response: &AuthorizeResponse, request_id: &str) -> String {
+    let encoded = response
+        .encoded_message
+        .as_deref()
+        .map(|message| format!(",\"encoded_message\":{}", json_string(message)))
+        .unwrap_or_default();
     format!(
-        "{{\"decision\":{},\"principal\":{},\"explanation\":{},\"request_id\":{}}}",
+        "{{\"decision\":{},\"principal\":{},\"explanation\":{}{encoded},\"request_id\":{}}}",
         json_string(response.decision.as_str()),
         json_string(&response.principal),
         json_string(&response.explanation),

@@ -382,6 +382,9 @@ pub struct AuthorizeResponse {
     pub principal: String,
     /// Human-readable reasons (deciding statements, failed conditions).
     pub explanation: String,
+    /// For a denial: the encoded authorization message that `DecodeAuthorizationMessage`
+    /// opens for a caller of the same account (sts-api.md §6.4); `None` for an allow.
+    pub encoded_message: Option<String>,
 }
 
 #[cfg(test)]

@@ -26,6 +26,21 @@ use crate::backend::{
     StsBackend, StsCall, StsFault, StsOutput,
 };
 
+/// The [`SignedRequest`] to verify, from a received request or an authorize description: the
+/// `method`, `path`, `query` and `headers` fields of `$parts` (the two are different types
+/// with the same fields) and `$payload`.
+macro_rules! signed_request {
+    ($parts:expr, $payload:expr) => {
+        SignedRequest {
+            method: $parts.method.clone(),
+            path: $parts.path.clone(),
+            query: $parts.query.clone(),
+            headers: $parts.headers.clone(),
+            payload: $payload,
+        }
+    };
+}
+
 /// What `authenticate` hands to `call` in [`Caller::session`].
 struct Authenticated {
     caller: session::Caller,
@@ -79,7 +94,7 @@ impl TokenBackend {
     }
 }
 
-fn fault(error: &StsError) -> StsFault {
+fn fault(error: StsError) -> StsFault {
     StsFault::new(error.code(), error.message(), error.http_status())
 }
 
@@ -102,13 +117,23 @@ fn integer(call: &StsCall, name: &str, member: &str) -> Result<Option<i64>, StsF
     match call.param(name) {
         None => Ok(None),
         Some(raw) => raw.trim().parse::<i64>().map(Some).map_err(|_| {
-            fault(&StsError::validation(ValidationFailure::new(
+            fault(StsError::validation(ValidationFailure::new(
                 raw,
                 member,
                 "be an integer",
             )))
         }),
     }
+}
+
+/// `DurationSeconds`.
+fn duration_seconds(call: &StsCall) -> Result<Option<i64>, StsFault> {
+    integer(call, "DurationSeconds", "durationSeconds")
+}
+
+/// `MinimumSessionTokenSize` (2026 model).
+fn minimum_session_token_size(call: &StsCall) -> Result<Option<i64>, StsFault> {
+    integer(call, "MinimumSessionTokenSize", "minimumSessionTokenSize")
 }
 
 /// The members of a list parameter `prefix.member.N[.field]`, in index order; each member is
@@ -165,12 +190,12 @@ fn tags(call: &StsCall) -> Result<Vec<SessionTag>, StsFault> {
         .map(|(i, fields)| {
             let n = i + 1;
             let key = field(&fields, "Key").ok_or_else(|| {
-                fault(&StsError::validation(ValidationFailure::missing(&format!(
+                fault(StsError::validation(ValidationFailure::missing(&format!(
                     "tags.{n}.member.key"
                 ))))
             })?;
             let value = field(&fields, "Value").ok_or_else(|| {
-                fault(&StsError::validation(ValidationFailure::missing(&format!(
+                fault(StsError::validation(ValidationFailure::missing(&format!(
                     "tags.{n}.member.value"
                 ))))
             })?;
@@ -207,14 +232,39 @@ fn credentials_element(credentials: &iam_sts::credentials::Credentials) -> Eleme
     )
 }
 
-fn assumed_role_user(user: &service::AssumedRoleUser) -> Element {
-    Element::nested(
-        "AssumedRoleUser",
-        vec![
-            Element::text("AssumedRoleId", user.assumed_role_id.clone()),
-            Element::text("Arn", user.arn.clone()),
-        ],
-    )
+/// `AssumedRoleUser` of a role session.
+fn assumed_role_user(issued: &service::IssuedCredentials) -> Option<Element> {
+    issued.assumed_role_user.as_ref().map(|user| {
+        Element::nested(
+            "AssumedRoleUser",
+            vec![
+                Element::text("AssumedRoleId", user.assumed_role_id.clone()),
+                Element::text("Arn", user.arn.clone()),
+            ],
+        )
+    })
+}
+
+/// The assumed-role ARN of a role session (empty for other credentials).
+fn role_session_arn(issued: &service::IssuedCredentials) -> String {
+    issued
+        .assumed_role_user
+        .as_ref()
+        .map(|user| user.arn.clone())
+        .unwrap_or_default()
+}
+
+fn source_identity(issued: &service::IssuedCredentials) -> Option<Element> {
+    issued
+        .source_identity
+        .as_ref()
+        .map(|source_identity| Element::text("SourceIdentity", source_identity.clone()))
+}
+
+fn packed_policy_size(issued: &service::IssuedCredentials) -> Option<Element> {
+    issued
+        .packed_policy_size
+        .map(|size| Element::integer("PackedPolicySize", i64::from(size)))
 }
 
 fn token_size_elements(issued: &service::IssuedCredentials) -> [Element; 2] {
@@ -254,7 +304,7 @@ impl TokenBackend {
             role_session_name: text(call, "RoleSessionName"),
             policy_arns: policy_arns(call),
             policy: text(call, "Policy"),
-            duration_seconds: integer(call, "DurationSeconds", "durationSeconds")?,
+            duration_seconds: duration_seconds(call)?,
             tags: tags(call)?,
             transitive_tag_keys: scalars(call, "TransitiveTagKeys"),
             external_id: text(call, "ExternalId"),
@@ -262,35 +312,19 @@ impl TokenBackend {
             token_code: text(call, "TokenCode"),
             source_identity: text(call, "SourceIdentity"),
             provided_contexts: provided_contexts(call),
-            minimum_session_token_size: integer(
-                call,
-                "MinimumSessionTokenSize",
-                "minimumSessionTokenSize",
-            )?,
+            minimum_session_token_size: minimum_session_token_size(call)?,
             request_context: self.request_context(call.source_ip, Some(&auth.region)),
         };
         let issued = self
             .service
             .assume_role(&auth.caller, &params)
-            .map_err(|e| fault(&e))?;
-        let mut result = Vec::new();
-        if let Some(source_identity) = &issued.source_identity {
-            result.push(Element::text("SourceIdentity", source_identity.clone()));
-        }
-        let principal = issued
-            .assumed_role_user
-            .as_ref()
-            .map(|user| user.arn.clone())
-            .unwrap_or_default();
-        if let Some(user) = &issued.assumed_role_user {
-            result.push(assumed_role_user(user));
-        }
+            .map_err(fault)?;
+        let mut result: Vec<Element> = source_identity(&issued).into_iter().collect();
+        result.extend(assumed_role_user(&issued));
         result.push(credentials_element(&issued.credentials));
-        if let Some(size) = issued.packed_policy_size {
-            result.push(Element::integer("PackedPolicySize", i64::from(size)));
-        }
+        result.extend(packed_policy_size(&issued));
         result.extend(token_size_elements(&issued));
-        Ok(issued_output(result, &issued, &principal))
+        Ok(issued_output(result, &issued, &role_session_arn(&issued)))
     }
 
     /// Unsigned: the token is the authentication, so there is no caller and the region is the
@@ -303,43 +337,28 @@ impl TokenBackend {
             provider_id: text(call, "ProviderId"),
             policy_arns: policy_arns(call),
             policy: text(call, "Policy"),
-            duration_seconds: integer(call, "DurationSeconds", "durationSeconds")?,
-            minimum_session_token_size: integer(
-                call,
-                "MinimumSessionTokenSize",
-                "minimumSessionTokenSize",
-            )?,
+            duration_seconds: duration_seconds(call)?,
+            minimum_session_token_size: minimum_session_token_size(call)?,
             request_context: self.request_context(call.source_ip, None),
         };
         let answer = self
             .service
             .assume_role_with_web_identity(&params)
-            .map_err(|e| fault(&e))?;
+            .map_err(fault)?;
         let issued = &answer.issued;
         // The member order AWS answers with (smithy-rs recorded traffic).
         let mut result = vec![Element::text("Audience", answer.audience.clone())];
-        let principal = issued
-            .assumed_role_user
-            .as_ref()
-            .map(|user| user.arn.clone())
-            .unwrap_or_default();
-        if let Some(user) = &issued.assumed_role_user {
-            result.push(assumed_role_user(user));
-        }
+        result.extend(assumed_role_user(issued));
         result.push(Element::text("Provider", answer.provider.clone()));
         result.push(credentials_element(&issued.credentials));
         result.push(Element::text(
             "SubjectFromWebIdentityToken",
             answer.subject_from_web_identity_token.clone(),
         ));
-        if let Some(size) = issued.packed_policy_size {
-            result.push(Element::integer("PackedPolicySize", i64::from(size)));
-        }
-        if let Some(source_identity) = &issued.source_identity {
-            result.push(Element::text("SourceIdentity", source_identity.clone()));
-        }
+        result.extend(packed_policy_size(issued));
+        result.extend(source_identity(issued));
         result.extend(token_size_elements(issued));
-        Ok(issued_output(result, issued, &principal))
+        Ok(issued_output(result, issued, &role_session_arn(issued)))
     }
 
     /// Unsigned like web identity; SAML needs the `saml` feature (libxmlsec1).
@@ -351,32 +370,16 @@ impl TokenBackend {
             saml_assertion: text(call, "SAMLAssertion"),
             policy_arns: policy_arns(call),
             policy: text(call, "Policy"),
-            duration_seconds: integer(call, "DurationSeconds", "durationSeconds")?,
-            minimum_session_token_size: integer(
-                call,
-                "MinimumSessionTokenSize",
-                "minimumSessionTokenSize",
-            )?,
+            duration_seconds: duration_seconds(call)?,
+            minimum_session_token_size: minimum_session_token_size(call)?,
             request_context: self.request_context(call.source_ip, None),
         };
-        let answer = self
-            .service
-            .assume_role_with_saml(&params)
-            .map_err(|e| fault(&e))?;
+        let answer = self.service.assume_role_with_saml(&params).map_err(fault)?;
         let issued = &answer.issued;
         // wire-protocol.md §4.1 order.
         let mut result = vec![credentials_element(&issued.credentials)];
-        let principal = issued
-            .assumed_role_user
-            .as_ref()
-            .map(|user| user.arn.clone())
-            .unwrap_or_default();
-        if let Some(user) = &issued.assumed_role_user {
-            result.push(assumed_role_user(user));
-        }
-        if let Some(size) = issued.packed_policy_size {
-            result.push(Element::integer("PackedPolicySize", i64::from(size)));
-        }
+        result.extend(assumed_role_user(issued));
+        result.extend(packed_policy_size(issued));
         result.push(Element::text("Subject", answer.subject.clone()));
         result.push(Element::text("SubjectType", answer.subject_type.clone()));
         result.push(Element::text("Issuer", answer.issuer.clone()));
@@ -385,11 +388,9 @@ impl TokenBackend {
             "NameQualifier",
             answer.name_qualifier.clone(),
         ));
-        if let Some(source_identity) = &issued.source_identity {
-            result.push(Element::text("SourceIdentity", source_identity.clone()));
-        }
+        result.extend(source_identity(issued));
         result.extend(token_size_elements(issued));
-        Ok(issued_output(result, issued, &principal))
+        Ok(issued_output(result, issued, &role_session_arn(issued)))
     }
 
     /// Without the `saml` feature the service cannot verify assertions: every call is
@@ -406,19 +407,15 @@ impl TokenBackend {
     fn get_session_token(&self, call: &StsCall) -> Result<StsOutput, StsFault> {
         let auth = authenticated(call)?;
         let params = service::GetSessionTokenParams {
-            duration_seconds: integer(call, "DurationSeconds", "durationSeconds")?,
+            duration_seconds: duration_seconds(call)?,
             serial_number: text(call, "SerialNumber"),
             token_code: text(call, "TokenCode"),
-            minimum_session_token_size: integer(
-                call,
-                "MinimumSessionTokenSize",
-                "minimumSessionTokenSize",
-            )?,
+            minimum_session_token_size: minimum_session_token_size(call)?,
         };
         let issued = self
             .service
             .get_session_token(&auth.caller, &params)
-            .map_err(|e| fault(&e))?;
+            .map_err(fault)?;
         let mut result = vec![credentials_element(&issued.credentials)];
         result.extend(token_size_elements(&issued));
         Ok(issued_output(result, &issued, &auth.caller.arn))
@@ -430,19 +427,15 @@ impl TokenBackend {
             name: text(call, "Name"),
             policy: text(call, "Policy"),
             policy_arns: policy_arns(call),
-            duration_seconds: integer(call, "DurationSeconds", "durationSeconds")?,
+            duration_seconds: duration_seconds(call)?,
             tags: tags(call)?,
-            minimum_session_token_size: integer(
-                call,
-                "MinimumSessionTokenSize",
-                "minimumSessionTokenSize",
-            )?,
+            minimum_session_token_size: minimum_session_token_size(call)?,
             request_context: self.request_context(call.source_ip, Some(&auth.region)),
         };
         let issued = self
             .service
             .get_federation_token(&auth.caller, &params)
-            .map_err(|e| fault(&e))?;
+            .map_err(fault)?;
         let mut result = vec![credentials_element(&issued.credentials)];
         let principal = issued
             .federated_user
@@ -481,7 +474,7 @@ impl TokenBackend {
         let account = self
             .service
             .get_access_key_info(&auth.caller, call.param("AccessKeyId"))
-            .map_err(|e| fault(&e))?;
+            .map_err(fault)?;
         Ok(StsOutput::new(vec![Element::text("Account", account)]))
     }
 
@@ -490,7 +483,7 @@ impl TokenBackend {
         let decoded = self
             .service
             .decode_authorization_message(&auth.caller, call.param("EncodedMessage"))
-            .map_err(|e| fault(&e))?;
+            .map_err(fault)?;
         Ok(StsOutput::new(vec![Element::text(
             "DecodedMessage",
             decoded,
@@ -531,20 +524,14 @@ impl TokenBackend {
     }
 
     fn authenticate_request(&self, raw: &RawRequest) -> Result<Caller, StsFault> {
-        let req = SignedRequest {
-            method: raw.method.clone(),
-            path: raw.path.clone(),
-            query: raw.query.clone(),
-            headers: raw.headers.clone(),
-            payload: Payload::Body(raw.body.clone()),
-        };
+        let req = signed_request!(raw, Payload::Body(raw.body.clone()));
         let caller = self
             .service
             .authenticate(&req, self.service.now())
-            .map_err(|e| fault(&e))?;
+            .map_err(fault)?;
         // The request verified, so its credential scope is the one the client signed.
         let region = scope_region(&req).unwrap_or_else(|| self.service.config().region.clone());
-        self.service.check_region(&region).map_err(|e| fault(&e))?;
+        self.service.check_region(&region).map_err(fault)?;
         let mut out = Caller::new(caller.arn.clone(), caller.access_key_id.clone());
         out.session = Some(Arc::new(Authenticated { caller, region }));
         Ok(out)
@@ -552,13 +539,7 @@ impl TokenBackend {
 
     fn authorize_request(&self, request: &AuthorizeRequest) -> Result<AuthorizeResponse, StsFault> {
         let signed = &request.signed;
-        let req = SignedRequest {
-            method: signed.method.clone(),
-            path: signed.path.clone(),
-            query: signed.query.clone(),
-            headers: signed.headers.clone(),
-            payload: Payload::Hash(signed.payload_sha256.clone()),
-        };
+        let req = signed_request!(signed, Payload::Hash(signed.payload_sha256.clone()));
         // The data-plane request is signed for the service that owns the action
         // (`s3:GetObject` → scope service `s3`).
         let service_name = request
@@ -600,16 +581,26 @@ impl TokenBackend {
                 None,
                 &extra,
             )
-            .map_err(|e| fault(&e))?;
+            .map_err(fault)?;
         let decision = match authorization.decision {
             iam_policy::Decision::Allow => Decision::Allow,
             iam_policy::Decision::ExplicitDeny => Decision::ExplicitDeny,
             iam_policy::Decision::ImplicitDeny => Decision::ImplicitDeny,
         };
+        // A denial carries the sealed explanation the client can decode (sts-api.md §6.4); if
+        // sealing fails the decision still stands, without the message.
+        let encoded_message = match decision {
+            Decision::Allow => None,
+            Decision::ExplicitDeny | Decision::ImplicitDeny => self
+                .service
+                .encode_authorization_message(&auth.caller, &authorization)
+                .ok(),
+        };
         Ok(AuthorizeResponse {
             decision,
             principal: auth.caller.arn.clone(),
             explanation: explain(&authorization.explain()),
+            encoded_message,
         })
     }
 }
@@ -651,8 +642,8 @@ fn explain(explanation: &iam_policy::Explanation) -> String {
             part
         })
         .collect();
-    if let Some(missing) = &explanation.missing {
-        parts.push(format!("no allow from {missing:?}"));
+    if let Some(missing) = explanation.missing {
+        parts.push(missing.message());
     }
     parts.extend(explanation.notes.iter().cloned());
     if parts.is_empty() {

@@ -1,20 +1,16 @@
 //! Dispatch, parameter parsing, envelopes and status codes of the STS endpoint, through
 //! `app(state).oneshot(request)` with a mock backend.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    reason = "test helpers outside #[test] functions fail the test loudly"
-)]
+#![cfg(test)]
 
 mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{send, signed_post, state_for, unsigned_post, MockBackend, CALLER_ARN, GOOD_KEY};
+use common::{
+    answering, send, send_signed, send_unsigned, signed_post, signed_post_to, state_for,
+    MockBackend, CALLER_ARN, GOOD_KEY,
+};
 use iam_server::{AppConfig, AppState, Element, IssuedCredentials, StsFault, StsOutput};
 
 fn session_credentials() -> StsOutput {
@@ -57,11 +53,7 @@ fn params_of(call: &iam_server::StsCall) -> Vec<(&str, &str)> {
 async fn post_form_dispatches_with_decoded_params_and_renders_xml() {
     let backend = MockBackend::new(|_| Ok(session_credentials()));
     let state = state_for(backend.clone());
-    let reply = send(
-        &state,
-        signed_post("Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fdemo&RoleSessionName=s"),
-    )
-    .await;
+    let reply = send_signed(&state, "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fdemo&RoleSessionName=s").await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.content_type(), "text/xml");
     let id = reply.request_id();
@@ -91,12 +83,8 @@ async fn post_form_dispatches_with_decoded_params_and_renders_xml() {
 #[tokio::test]
 async fn request_ids_are_uuid_v4() {
     let state = state_for(MockBackend::empty());
-    let first = send(&state, unsigned_post("Action=Nope"))
-        .await
-        .request_id();
-    let second = send(&state, unsigned_post("Action=Nope"))
-        .await
-        .request_id();
+    let first = send_unsigned(&state, "Action=Nope").await.request_id();
+    let second = send_unsigned(&state, "Action=Nope").await.request_id();
     assert_ne!(first, second);
     for id in [first, second] {
         let parsed = uuid::Uuid::parse_str(&id).unwrap();
@@ -136,11 +124,7 @@ async fn get_query_string_dispatches_like_a_post() {
 async fn unknown_action_is_invalid_action_400_with_the_aws_message() {
     let backend = MockBackend::empty();
     let state = state_for(backend.clone());
-    let reply = send(
-        &state,
-        signed_post("Action=DeleteEverything&Version=2011-06-15"),
-    )
-    .await;
+    let reply = send_signed(&state, "Action=DeleteEverything&Version=2011-06-15").await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(reply.content_type(), "text/xml");
     let id = reply.request_id();
@@ -165,32 +149,20 @@ async fn out_of_scope_operations_are_invalid_action() {
         "GetScopedCredentials",
         "assumerole",
     ] {
-        let reply = send(
-            &state,
-            signed_post(&format!("Action={action}&Version=2011-06-15")),
-        )
-        .await;
-        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{action}");
-        assert!(
-            reply.body.contains("<Code>InvalidAction</Code>"),
-            "{action}"
-        );
+        let reply = send_signed(&state, &format!("Action={action}&Version=2011-06-15")).await;
+        reply.assert_xml_error(StatusCode::BAD_REQUEST, "InvalidAction", action);
     }
 }
 
 #[tokio::test]
 async fn wrong_or_missing_version_is_invalid_action() {
     let state = state_for(MockBackend::empty());
-    let reply = send(
-        &state,
-        signed_post("Action=GetCallerIdentity&Version=2010-05-08"),
-    )
-    .await;
+    let reply = send_signed(&state, "Action=GetCallerIdentity&Version=2010-05-08").await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.body.contains(
         "<Message>Could not find operation GetCallerIdentity for version 2010-05-08</Message>"
     ));
-    let reply = send(&state, signed_post("Action=GetCallerIdentity")).await;
+    let reply = send_signed(&state, "Action=GetCallerIdentity").await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.body.contains("<Message>Could not find operation GetCallerIdentity for version NO_VERSION_SPECIFIED</Message>"));
 }
@@ -203,11 +175,11 @@ async fn missing_action_is_missing_action_400() {
         "Version=2011-06-15",
         "action=GetCallerIdentity&Version=2011-06-15",
     ] {
-        let reply = send(&state, signed_post(body)).await;
-        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body:?}");
-        assert!(
-            reply.body.contains("<Code>MissingAction</Code>"),
-            "{body:?}"
+        let reply = send_signed(&state, body).await;
+        reply.assert_xml_error(
+            StatusCode::BAD_REQUEST,
+            "MissingAction",
+            &format!("{body:?}"),
         );
     }
 }
@@ -224,18 +196,8 @@ async fn unsigned_request_for_a_signed_operation_is_missing_authentication_token
         "DecodeAuthorizationMessage",
         "GetAccessKeyInfo",
     ] {
-        let reply = send(
-            &state,
-            unsigned_post(&format!("Action={action}&Version=2011-06-15")),
-        )
-        .await;
-        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{action}");
-        assert!(
-            reply
-                .body
-                .contains("<Code>MissingAuthenticationToken</Code>"),
-            "{action}"
-        );
+        let reply = send_unsigned(&state, &format!("Action={action}&Version=2011-06-15")).await;
+        reply.assert_xml_error(StatusCode::FORBIDDEN, "MissingAuthenticationToken", action);
         assert!(reply.body.contains("<Type>Sender</Type>"));
     }
     assert!(backend.calls().is_empty());
@@ -245,11 +207,11 @@ async fn unsigned_request_for_a_signed_operation_is_missing_authentication_token
 async fn web_identity_and_saml_are_served_unsigned_and_a_signature_is_ignored() {
     let backend = MockBackend::empty();
     let state = state_for(backend.clone());
-    let reply = send(&state, unsigned_post("Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=r&RoleSessionName=s&WebIdentityToken=eyJ")).await;
+    let reply = send_unsigned(&state, "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=r&RoleSessionName=s&WebIdentityToken=eyJ").await;
     assert_eq!(reply.status, StatusCode::OK);
-    let reply = send(
+    let reply = send_signed(
         &state,
-        signed_post("Action=AssumeRoleWithSAML&Version=2011-06-15&SAMLAssertion=PHNhbWw%2B"),
+        "Action=AssumeRoleWithSAML&Version=2011-06-15&SAMLAssertion=PHNhbWw%2B",
     )
     .await;
     assert_eq!(reply.status, StatusCode::OK);
@@ -294,8 +256,7 @@ async fn authentication_faults_pass_through_with_their_status() {
         .body(Body::from("Action=GetCallerIdentity&Version=2011-06-15"))
         .unwrap();
     let reply = send(&state, request).await;
-    assert_eq!(reply.status, StatusCode::FORBIDDEN);
-    assert!(reply.body.contains("<Code>ExpiredToken</Code>"));
+    reply.assert_xml_error(StatusCode::FORBIDDEN, "ExpiredToken", "expired key");
     assert!(reply
         .body
         .contains("<Message>The security token included in the request is expired</Message>"));
@@ -321,34 +282,25 @@ async fn backend_faults_keep_code_status_and_side() {
         )),
     });
     let state = state_for(backend);
-    let reply = send(
+    let reply = send_signed(
         &state,
-        signed_post("Action=AssumeRole&Version=2011-06-15&RoleArn=denied"),
+        "Action=AssumeRole&Version=2011-06-15&RoleArn=denied",
     )
     .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert!(reply.body.contains("<Message>User: a is not authorized to perform: sts:AssumeRole on resource: &lt;b&gt; &amp; c</Message>"), "{}", reply.body);
-    let reply = send(
-        &state,
-        signed_post("Action=AssumeRole&Version=2011-06-15&RoleArn=busy"),
-    )
-    .await;
+    let reply = send_signed(&state, "Action=AssumeRole&Version=2011-06-15&RoleArn=busy").await;
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(reply.body.contains("<Type>Receiver</Type>"));
-    let reply = send(&state, signed_post("Action=AssumeRole&Version=2011-06-15")).await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert!(reply.body.contains("<Code>ValidationError</Code>"));
+    let reply = send_signed(&state, "Action=AssumeRole&Version=2011-06-15").await;
+    reply.assert_xml_error(StatusCode::BAD_REQUEST, "ValidationError", "no role");
 }
 
 #[tokio::test]
 async fn a_panicking_backend_is_an_internal_failure_not_a_crash() {
     let backend = MockBackend::new(|_| panic!("backend bug"));
     let state = state_for(backend);
-    let reply = send(
-        &state,
-        signed_post("Action=GetCallerIdentity&Version=2011-06-15"),
-    )
-    .await;
+    let reply = send_signed(&state, "Action=GetCallerIdentity&Version=2011-06-15").await;
     assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(reply
         .body
@@ -404,7 +356,7 @@ async fn list_parameters_arrive_flattened_in_order() {
         &Tags.member.1.Key=Project&Tags.member.1.Value=Blue+Sky\
         &Tags.member.2.Key=Cost-Center&Tags.member.2.Value=12345\
         &TransitiveTagKeys.member.1=Project";
-    let reply = send(&state, signed_post(body)).await;
+    let reply = send_signed(&state, body).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let call = &backend.calls()[0];
     assert_eq!(
@@ -433,11 +385,9 @@ async fn list_parameters_arrive_flattened_in_order() {
 async fn empty_list_markers_and_empty_values_are_kept() {
     let backend = MockBackend::empty();
     let state = state_for(backend.clone());
-    let reply = send(
+    let reply = send_signed(
         &state,
-        signed_post(
-            "Action=AssumeRole&Version=2011-06-15&PolicyArns=&Tags=&ExternalId=&SourceIdentity",
-        ),
+        "Action=AssumeRole&Version=2011-06-15&PolicyArns=&Tags=&ExternalId=&SourceIdentity",
     )
     .await;
     assert_eq!(reply.status, StatusCode::OK);
@@ -456,7 +406,7 @@ async fn empty_list_markers_and_empty_values_are_kept() {
 async fn plus_and_percent_twenty_both_decode_to_a_space_and_percent_2b_to_plus() {
     let backend = MockBackend::empty();
     let state = state_for(backend.clone());
-    let reply = send(&state, signed_post("Action=AssumeRole&Version=2011-06-15&Tags.member.1.Value=Blue+Sky&Tags.member.1.Key=Blue%20Sky&ExternalId=a%2Bb%2A")).await;
+    let reply = send_signed(&state, "Action=AssumeRole&Version=2011-06-15&Tags.member.1.Value=Blue+Sky&Tags.member.1.Key=Blue%20Sky&ExternalId=a%2Bb%2A").await;
     assert_eq!(reply.status, StatusCode::OK);
     let call = &backend.calls()[0];
     assert_eq!(call.param("Tags.member.1.Value"), Some("Blue Sky"));
@@ -468,24 +418,19 @@ async fn plus_and_percent_twenty_both_decode_to_a_space_and_percent_2b_to_plus()
 async fn repeated_keys_are_rejected_in_the_body_and_across_query_and_body() {
     let backend = MockBackend::empty();
     let state = state_for(backend.clone());
-    let reply = send(
+    let reply = send_signed(
         &state,
-        signed_post("Action=AssumeRole&Version=2011-06-15&RoleArn=a&RoleArn=b"),
+        "Action=AssumeRole&Version=2011-06-15&RoleArn=a&RoleArn=b",
     )
     .await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert!(reply.body.contains("<Code>ValidationError</Code>"));
+    reply.assert_xml_error(StatusCode::BAD_REQUEST, "ValidationError", "repeated key");
     assert!(reply
         .body
         .contains("parameter `RoleArn` appears more than once"));
-    let request = Request::post("/?Action=GetCallerIdentity")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header(
-            "authorization",
-            format!("AWS4-HMAC-SHA256 Credential={GOOD_KEY}/x"),
-        )
-        .body(Body::from("Action=AssumeRole&Version=2011-06-15"))
-        .unwrap();
+    let request = signed_post_to(
+        "/?Action=GetCallerIdentity",
+        "Action=AssumeRole&Version=2011-06-15",
+    );
     let reply = send(&state, request).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(backend.calls().is_empty());
@@ -495,14 +440,7 @@ async fn repeated_keys_are_rejected_in_the_body_and_across_query_and_body() {
 async fn query_and_body_parameters_merge_when_distinct() {
     let backend = MockBackend::empty();
     let state = state_for(backend.clone());
-    let request = Request::post("/?Action=GetCallerIdentity")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header(
-            "authorization",
-            format!("AWS4-HMAC-SHA256 Credential={GOOD_KEY}/x"),
-        )
-        .body(Body::from("Version=2011-06-15"))
-        .unwrap();
+    let request = signed_post_to("/?Action=GetCallerIdentity", "Version=2011-06-15");
     assert_eq!(send(&state, request).await.status, StatusCode::OK);
 }
 
@@ -510,9 +448,9 @@ async fn query_and_body_parameters_merge_when_distinct() {
 async fn list_gaps_are_rejected_before_the_backend() {
     let backend = MockBackend::empty();
     let state = state_for(backend.clone());
-    let reply = send(
+    let reply = send_signed(
         &state,
-        signed_post("Action=AssumeRole&Version=2011-06-15&Tags.member.1.Key=a&Tags.member.3.Key=b"),
+        "Action=AssumeRole&Version=2011-06-15&Tags.member.1.Key=a&Tags.member.3.Key=b",
     )
     .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
@@ -523,15 +461,12 @@ async fn list_gaps_are_rejected_before_the_backend() {
 #[tokio::test]
 async fn malformed_escapes_are_malformed_query_string_and_values_are_not_echoed() {
     let state = state_for(MockBackend::empty());
-    let reply = send(
+    let reply = send_unsigned(
         &state,
-        unsigned_post(
-            "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&WebIdentityToken=sekrit%zz",
-        ),
+        "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&WebIdentityToken=sekrit%zz",
     )
     .await;
-    assert_eq!(reply.status, StatusCode::NOT_FOUND);
-    assert!(reply.body.contains("<Code>MalformedQueryString</Code>"));
+    reply.assert_xml_error(StatusCode::NOT_FOUND, "MalformedQueryString", "bad escape");
     assert!(!reply.body.contains("sekrit"));
     let request = Request::get("/?Action=GetCallerIdentity&Version=2011-06-15&X=%C3%28")
         .body(Body::empty())
@@ -552,12 +487,15 @@ async fn a_body_over_the_limit_is_413_request_entity_too_large() {
         "Action=GetCallerIdentity&Version=2011-06-15&Pad={}",
         "x".repeat(64)
     );
-    let reply = send(&state, signed_post(&body)).await;
-    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(reply.body.contains("<Code>RequestEntityTooLarge</Code>"));
+    let reply = send_signed(&state, &body).await;
+    reply.assert_xml_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "RequestEntityTooLarge",
+        "oversized body",
+    );
     assert!(backend.calls().is_empty());
     let fits = "Action=GetCallerIdentity&Version=2011-06-15";
-    assert_eq!(send(&state, signed_post(fits)).await.status, StatusCode::OK);
+    assert_eq!(send_signed(&state, fits).await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -565,11 +503,9 @@ async fn the_default_limit_accepts_a_large_saml_assertion() {
     let backend = MockBackend::empty();
     let state = state_for(backend.clone());
     let assertion = "A%2B".repeat(100_000);
-    let reply = send(
+    let reply = send_unsigned(
         &state,
-        unsigned_post(&format!(
-            "Action=AssumeRoleWithSAML&Version=2011-06-15&SAMLAssertion={assertion}"
-        )),
+        &format!("Action=AssumeRoleWithSAML&Version=2011-06-15&SAMLAssertion={assertion}"),
     )
     .await;
     assert_eq!(reply.status, StatusCode::OK);
@@ -591,8 +527,7 @@ async fn a_post_body_of_another_content_type_is_not_read_as_parameters() {
         .body(Body::from("Action=GetCallerIdentity&Version=2011-06-15"))
         .unwrap();
     let reply = send(&state, request).await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert!(reply.body.contains("<Code>MissingAction</Code>"));
+    reply.assert_xml_error(StatusCode::BAD_REQUEST, "MissingAction", "no action");
 }
 
 #[tokio::test]
@@ -609,16 +544,11 @@ async fn other_methods_get_405_with_an_error_envelope() {
 
 #[tokio::test]
 async fn xml_text_is_escaped_and_forbidden_characters_replaced() {
-    let backend = MockBackend::new(|_| {
-        Ok(StsOutput::new(vec![Element::text(
-            "DecodedMessage",
-            "{\"allowed\":false,\"x\":\"<a&b>\u{0}\"}",
-        )]))
-    });
+    let backend = answering("DecodedMessage", "{\"allowed\":false,\"x\":\"<a&b>\u{0}\"}");
     let state = state_for(backend);
-    let reply = send(
+    let reply = send_signed(
         &state,
-        signed_post("Action=DecodeAuthorizationMessage&Version=2011-06-15&EncodedMessage=x"),
+        "Action=DecodeAuthorizationMessage&Version=2011-06-15&EncodedMessage=x",
     )
     .await;
     assert!(reply.body.contains("<DecodedMessage>{\"allowed\":false,\"x\":\"&lt;a&amp;b&gt;\u{FFFD}\"}</DecodedMessage>"), "{}", reply.body);
@@ -637,8 +567,11 @@ async fn a_body_that_never_arrives_is_408_request_timeout() {
         .body(Body::new(Stalled))
         .unwrap();
     let reply = send(&state, request).await;
-    assert_eq!(reply.status, StatusCode::REQUEST_TIMEOUT);
-    assert!(reply.body.contains("<Code>RequestTimeout</Code>"));
+    reply.assert_xml_error(
+        StatusCode::REQUEST_TIMEOUT,
+        "RequestTimeout",
+        "stalled body",
+    );
     assert!(backend.calls().is_empty());
 }
 

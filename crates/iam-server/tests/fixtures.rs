@@ -1,14 +1,7 @@
 //! Byte-level checks against recorded AWS responses and replay of captured SDK requests
 //! (`IAMCTL_DATA/sts-fixtures`).
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    reason = "test helpers outside #[test] functions fail the test loudly"
-)]
+#![cfg(test)]
 
 mod common;
 
@@ -17,7 +10,7 @@ use std::path::Path;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{fixtures, send, state_for, MockBackend};
+use common::{fixtures, send, send_signed, state_for, MockBackend};
 use iam_server::{Element, StsFault, StsOutput, Value};
 use quick_xml::events::Event;
 use quick_xml::Reader;
@@ -133,32 +126,34 @@ async fn replay_response(xml: &str, status: u16) {
     assert_eq!(ours, xml, "rendered body differs from the recorded one");
 }
 
+/// A botocore response-parsing fixture (`responses/…` or `errors/…`), or `None` without
+/// `IAMCTL_DATA`.
+fn botocore_response(relative: &str) -> Option<String> {
+    let dir = fixtures()?;
+    Some(fs::read_to_string(dir.join("botocore/response-parsing").join(relative)).unwrap())
+}
+
 #[tokio::test]
 async fn botocore_get_session_token_success_renders_byte_for_byte() {
-    let Some(dir) = fixtures() else { return };
-    let xml = fs::read_to_string(
-        dir.join("botocore/response-parsing/responses/sts-get-session-token.xml"),
-    )
-    .unwrap();
+    let Some(xml) = botocore_response("responses/sts-get-session-token.xml") else {
+        return;
+    };
     replay_response(&xml, 200).await;
 }
 
 #[tokio::test]
 async fn botocore_access_denied_error_renders_byte_for_byte() {
-    let Some(dir) = fixtures() else { return };
-    let xml =
-        fs::read_to_string(dir.join("botocore/response-parsing/errors/sts-get-session-token.xml"))
-            .unwrap();
+    let Some(xml) = botocore_response("errors/sts-get-session-token.xml") else {
+        return;
+    };
     replay_response(&xml, 403).await;
 }
 
 #[tokio::test]
 async fn typed_timestamp_with_milliseconds_matches_the_botocore_fixture() {
-    let Some(dir) = fixtures() else { return };
-    let xml = fs::read_to_string(
-        dir.join("botocore/response-parsing/responses/sts-get-session-token.xml"),
-    )
-    .unwrap();
+    let Some(xml) = botocore_response("responses/sts-get-session-token.xml") else {
+        return;
+    };
     let root = parse_xml(&xml);
     let credentials = child(child(&root, "GetSessionTokenResult"), "Credentials");
     let mut elements: Vec<Element> = credentials.children.iter().map(to_element).collect();
@@ -170,8 +165,7 @@ async fn typed_timestamp_with_milliseconds_matches_the_botocore_fixture() {
     }
     let output = StsOutput::new(vec![Element::nested("Credentials", elements)]);
     let state = state_for(MockBackend::new(move |_| Ok(output.clone())));
-    let request = common::signed_post("Action=GetSessionToken&Version=2011-06-15");
-    let reply = send(&state, request).await;
+    let reply = send_signed(&state, "Action=GetSessionToken&Version=2011-06-15").await;
     let id = child(child(&root, "ResponseMetadata"), "RequestId")
         .text
         .clone();
@@ -319,7 +313,7 @@ async fn captured_presigned_urls_are_authenticated_with_their_raw_query() {
         let Some(start) = url.find("/?") else {
             continue;
         }; // the `note` entry
-        let target = &url[start..];
+        let (_, target) = url.split_at(start);
         replayed += 1;
         let backend = MockBackend::empty();
         let state = state_for(backend.clone());

@@ -4,12 +4,7 @@
 //! binary: with other tests running in parallel threads, a thread-local subscriber can
 //! miss events whose callsite interest another thread cached first.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test helpers outside #[test] functions fail the test loudly"
-)]
+#![cfg(test)]
 
 mod common;
 
@@ -17,7 +12,7 @@ use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
 
 use common::{
-    issuing_backend, send, signed_post, state_for, unsigned_post, MockBackend, SECRET, TOKEN,
+    issuing_backend, send, send_signed, state_for, unsigned_post, MockBackend, SECRET, TOKEN,
     WEB_TOKEN,
 };
 use iam_server::StsFault;
@@ -47,11 +42,9 @@ async fn logs_never_contain_secrets_tokens_or_parameter_values() {
     tracing::subscriber::set_global_default(subscriber).unwrap();
 
     let state = state_for(issuing_backend());
-    let ok = send(
+    let ok = send_signed(
         &state,
-        signed_post(&format!(
-            "Action=AssumeRole&Version=2011-06-15&RoleArn=r&Policy={TOKEN}x"
-        )),
+        &format!("Action=AssumeRole&Version=2011-06-15&RoleArn=r&Policy={TOKEN}x"),
     )
     .await;
     let mut with_token = unsigned_post(&format!(
@@ -61,19 +54,17 @@ async fn logs_never_contain_secrets_tokens_or_parameter_values() {
         .headers_mut()
         .insert("x-amz-security-token", TOKEN.parse().unwrap());
     send(&state, with_token).await;
-    send(
+    send_signed(
         &state,
-        signed_post("Action=AssumeRole&Version=2011-06-15&RoleArn=denied"),
+        "Action=AssumeRole&Version=2011-06-15&RoleArn=denied",
     )
     .await;
     let crash = state_for(MockBackend::new(|_| {
         Err(StsFault::internal("backend exploded"))
     }));
-    send(
+    send_signed(
         &crash,
-        signed_post(&format!(
-            "Action=GetSessionToken&Version=2011-06-15&TokenCode={WEB_TOKEN}"
-        )),
+        &format!("Action=GetSessionToken&Version=2011-06-15&TokenCode={WEB_TOKEN}"),
     )
     .await;
 

@@ -1,14 +1,7 @@
 //! Operational endpoints and guarantees: `/healthz`, `/metrics`, the audit log,
 //! `/v1/authorize`, backend reloads. (Log hygiene is in `log_hygiene.rs`, its own binary.)
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    clippy::string_slice,
-    reason = "test helpers outside #[test] functions fail the test loudly"
-)]
+#![cfg(test)]
 
 mod common;
 
@@ -18,10 +11,10 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{
-    issuing_backend, scratch_file, send, signed_post, state_for, unsigned_post, MockBackend,
-    CALLER_ARN, GOOD_KEY, SECRET, TOKEN, WEB_TOKEN,
+    answering, issuing_backend, scratch_file, send, send_signed, send_unsigned, state_for,
+    MockBackend, CALLER_ARN, GOOD_KEY, SECRET, TOKEN, WEB_TOKEN,
 };
-use iam_server::{AppConfig, AppState, AuditLog, Element, Reloader, StsBackend, StsOutput};
+use iam_server::{AppConfig, AppState, AuditLog, Reloader, StsBackend};
 
 #[tokio::test]
 async fn healthz_answers_ok() {
@@ -38,22 +31,14 @@ async fn healthz_answers_ok() {
 #[tokio::test]
 async fn metrics_count_requests_by_operation_and_outcome_and_issued_credentials() {
     let state = state_for(issuing_backend());
-    send(
+    send_signed(&state, "Action=AssumeRole&Version=2011-06-15&RoleArn=r").await;
+    send_signed(&state, "Action=AssumeRole&Version=2011-06-15&RoleArn=r").await;
+    send_signed(
         &state,
-        signed_post("Action=AssumeRole&Version=2011-06-15&RoleArn=r"),
+        "Action=AssumeRole&Version=2011-06-15&RoleArn=denied",
     )
     .await;
-    send(
-        &state,
-        signed_post("Action=AssumeRole&Version=2011-06-15&RoleArn=r"),
-    )
-    .await;
-    send(
-        &state,
-        signed_post("Action=AssumeRole&Version=2011-06-15&RoleArn=denied"),
-    )
-    .await;
-    send(&state, unsigned_post("Action=Bogus&Version=2011-06-15")).await;
+    send_unsigned(&state, "Action=Bogus&Version=2011-06-15").await;
     let reply = send(
         &state,
         Request::get("/metrics").body(Body::empty()).unwrap(),
@@ -97,6 +82,15 @@ async fn metrics_count_requests_by_operation_and_outcome_and_issued_credentials(
     assert_eq!(*buckets.last().unwrap(), 4);
 }
 
+/// An app over [`issuing_backend`] writing its audit records to `log`.
+fn audited(log: AuditLog) -> AppState {
+    let config = AppConfig {
+        audit: Some(log),
+        ..AppConfig::default()
+    };
+    AppState::new(issuing_backend(), config)
+}
+
 fn read_lines(path: &std::path::Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path)
         .unwrap()
@@ -108,14 +102,10 @@ fn read_lines(path: &std::path::Path) -> Vec<serde_json::Value> {
 #[tokio::test]
 async fn audit_line_for_issued_credentials_is_on_disk_when_the_response_returns() {
     let path = scratch_file("audit-issued");
-    let config = AppConfig {
-        audit: Some(AuditLog::open(&path).unwrap()),
-        ..AppConfig::default()
-    };
-    let state = AppState::new(issuing_backend(), config);
-    let reply = send(
+    let state = audited(AuditLog::open(&path).unwrap());
+    let reply = send_signed(
         &state,
-        signed_post("Action=AssumeRole&Version=2011-06-15&RoleArn=r&RoleSessionName=s"),
+        "Action=AssumeRole&Version=2011-06-15&RoleArn=r&RoleSessionName=s",
     )
     .await;
     assert_eq!(reply.status, StatusCode::OK);
@@ -143,42 +133,25 @@ async fn audit_line_for_issued_credentials_is_on_disk_when_the_response_returns(
 #[tokio::test]
 async fn audit_lines_for_refusals_carry_the_error_code() {
     let path = scratch_file("audit-refused");
-    let config = AppConfig {
-        audit: Some(AuditLog::open(&path).unwrap()),
-        ..AppConfig::default()
-    };
-    let state = AppState::new(issuing_backend(), config);
-    send(
+    let state = audited(AuditLog::open(&path).unwrap());
+    send_signed(
         &state,
-        signed_post("Action=AssumeRole&Version=2011-06-15&RoleArn=denied"),
+        "Action=AssumeRole&Version=2011-06-15&RoleArn=denied",
     )
     .await;
-    send(
+    send_unsigned(&state, "Action=GetSessionToken&Version=2011-06-15").await;
+    send_unsigned(&state, "Action=Whatever&Version=2011-06-15").await;
+    send_unsigned(
         &state,
-        unsigned_post("Action=GetSessionToken&Version=2011-06-15"),
-    )
-    .await;
-    send(&state, unsigned_post("Action=Whatever&Version=2011-06-15")).await;
-    send(
-        &state,
-        unsigned_post(&format!(
+        &format!(
             "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&WebIdentityToken={WEB_TOKEN}%zz"
-        )),
+        ),
     )
     .await;
     // A request without credentials issued is not audited.
-    let quiet = MockBackend::new(|_| {
-        Ok(StsOutput::new(vec![Element::text(
-            "Account",
-            "123456789012",
-        )]))
-    });
+    let quiet = answering("Account", "123456789012");
     state.replace_backend(quiet);
-    send(
-        &state,
-        signed_post("Action=GetCallerIdentity&Version=2011-06-15"),
-    )
-    .await;
+    send_signed(&state, "Action=GetCallerIdentity&Version=2011-06-15").await;
 
     let lines = read_lines(&path);
     let codes: Vec<(&str, &str, u64)> = lines
@@ -221,23 +194,18 @@ impl Write for BrokenSink {
 
 #[tokio::test]
 async fn credentials_are_withheld_when_the_audit_record_cannot_be_written() {
-    let config = AppConfig {
-        audit: Some(AuditLog::new(BrokenSink)),
-        ..AppConfig::default()
-    };
-    let state = AppState::new(issuing_backend(), config);
-    let reply = send(
-        &state,
-        signed_post("Action=AssumeRole&Version=2011-06-15&RoleArn=r"),
-    )
-    .await;
-    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert!(reply.body.contains("<Code>InternalFailure</Code>"));
+    let state = audited(AuditLog::new(BrokenSink));
+    let reply = send_signed(&state, "Action=AssumeRole&Version=2011-06-15&RoleArn=r").await;
+    reply.assert_xml_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "InternalFailure",
+        "unwritable audit log",
+    );
     assert!(!reply.body.contains(SECRET));
     // Refusals still go out unchanged.
-    let reply = send(
+    let reply = send_signed(
         &state,
-        signed_post("Action=AssumeRole&Version=2011-06-15&RoleArn=denied"),
+        "Action=AssumeRole&Version=2011-06-15&RoleArn=denied",
     )
     .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
@@ -266,6 +234,7 @@ async fn authorize_returns_the_backend_decision_as_json() {
     assert_eq!(answer["principal"], CALLER_ARN);
     assert_eq!(answer["explanation"], "mock decided `s3:GetObject`");
     assert_eq!(answer["request_id"], reply.request_id());
+    assert!(answer.get("encoded_message").is_none(), "{answer}");
     let seen = backend.authorized.lock().unwrap().clone();
     assert_eq!(seen[0].signed.query, "x=1");
     assert_eq!(seen[0].signed.headers.len(), 2);
@@ -275,6 +244,7 @@ async fn authorize_returns_the_backend_decision_as_json() {
     let answer: serde_json::Value =
         serde_json::from_str(&send(&state, authorize_request(&denied)).await.body).unwrap();
     assert_eq!(answer["decision"], "ImplicitDeny");
+    assert_eq!(answer["encoded_message"], "bW9jaw");
 }
 
 #[tokio::test]
@@ -303,12 +273,7 @@ async fn authorize_refusals_and_bad_bodies_are_json_errors() {
 
 #[tokio::test]
 async fn a_failed_reload_keeps_the_old_backend_and_a_good_one_swaps_it() {
-    let old = MockBackend::new(|_| {
-        Ok(StsOutput::new(vec![Element::text(
-            "Account",
-            "111111111111",
-        )]))
-    });
+    let old = answering("Account", "111111111111");
     let state = state_for(old);
     let failing: Reloader = Arc::new(|| {
         Err(vec![
@@ -318,28 +283,15 @@ async fn a_failed_reload_keeps_the_old_backend_and_a_good_one_swaps_it() {
     });
     let problems = state.reload(&failing).unwrap_err();
     assert_eq!(problems.len(), 2);
-    let reply = send(
-        &state,
-        signed_post("Action=GetCallerIdentity&Version=2011-06-15"),
-    )
-    .await;
+    let reply = send_signed(&state, "Action=GetCallerIdentity&Version=2011-06-15").await;
     assert!(reply.body.contains("<Account>111111111111</Account>"));
 
     let succeeding: Reloader = Arc::new(|| {
-        let new: Arc<dyn StsBackend> = MockBackend::new(|_| {
-            Ok(StsOutput::new(vec![Element::text(
-                "Account",
-                "222222222222",
-            )]))
-        });
+        let new: Arc<dyn StsBackend> = answering("Account", "222222222222");
         Ok(new)
     });
     state.reload(&succeeding).unwrap();
-    let reply = send(
-        &state,
-        signed_post("Action=GetCallerIdentity&Version=2011-06-15"),
-    )
-    .await;
+    let reply = send_signed(&state, "Action=GetCallerIdentity&Version=2011-06-15").await;
     assert!(reply.body.contains("<Account>222222222222</Account>"));
 
     let metrics = send(

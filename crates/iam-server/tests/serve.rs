@@ -1,13 +1,7 @@
 //! The connection layer over a loopback socket: keep-alive, `Date`, graceful shutdown with a
 //! request in flight, the header read timeout, TLS, and a clean error for bad TLS files.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test helpers outside #[test] functions fail the test loudly"
-)]
+#![cfg(test)]
 
 mod common;
 

@@ -9,13 +9,13 @@
 #![cfg(test)]
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use iam_server::{
-    AuthorizeRequest, Caller, Decision, Element, RawRequest, SignedDescription, StsBackend,
-    StsCall, TokenBackend, Value,
+    AuthorizeRequest, AuthorizeResponse, Caller, Decision, Element, RawRequest, SignedDescription,
+    StsBackend, StsCall, StsFault, StsOutput, TokenBackend, Value,
 };
 use iam_sts::clock::{FixedClock, SeededRandom};
 use iam_sts::directory::SharedDirectory;
@@ -35,8 +35,13 @@ fn now() -> DateTime<Utc> {
 }
 
 fn backend() -> TokenBackend {
-    let config = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../corpus/sts/directory/good/directory.toml");
+    backend_over(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../corpus/sts/directory/good/directory.toml"),
+    )
+}
+
+fn backend_over(config: &Path) -> TokenBackend {
     let directory = SharedDirectory::load(config).unwrap();
     let ring = KeyRing::generate(now(), &SeededRandom::new(7)).unwrap();
     let service = TokenService::new(
@@ -101,6 +106,22 @@ fn call(action: &str, params: &[(&str, &str)], caller: Caller) -> StsCall {
     }
 }
 
+/// Authenticates `action` signed with `keys` and calls it with `params`.
+fn signed_call(
+    backend: &TokenBackend,
+    keys: &Keys<'_>,
+    action: &str,
+    params: &[(&str, &str)],
+) -> Result<StsOutput, StsFault> {
+    let caller = backend
+        .authenticate(&signed_sts(
+            &format!("Action={action}&Version=2011-06-15"),
+            keys,
+        ))
+        .unwrap();
+    backend.call(&call(action, params, caller))
+}
+
 fn text<'a>(elements: &'a [Element], path: &[&str]) -> Option<&'a str> {
     let (first, rest) = path.split_first()?;
     let element = elements.iter().find(|e| e.name == *first)?;
@@ -113,17 +134,7 @@ fn text<'a>(elements: &'a [Element], path: &[&str]) -> Option<&'a str> {
 
 #[test]
 fn long_term_keys_authenticate_and_get_caller_identity_names_the_user() {
-    let backend = backend();
-    let caller = backend
-        .authenticate(&signed_sts(
-            "Action=GetCallerIdentity&Version=2011-06-15",
-            &ALICE,
-        ))
-        .unwrap();
-    assert_eq!(caller.arn, ALICE_ARN);
-    let out = backend
-        .call(&call("GetCallerIdentity", &[], caller))
-        .unwrap();
+    let out = signed_call(&backend(), &ALICE, "GetCallerIdentity", &[]).unwrap();
     let names: Vec<&str> = out.result.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(names, ["Arn", "UserId", "Account"]);
     assert_eq!(text(&out.result, &["Arn"]), Some(ALICE_ARN));
@@ -160,19 +171,13 @@ fn a_wrong_secret_is_signature_does_not_match_and_an_unknown_key_invalid_client_
 #[test]
 fn session_token_credentials_come_back_in_model_order_and_sign_the_next_call() {
     let backend = backend();
-    let caller = backend
-        .authenticate(&signed_sts(
-            "Action=GetSessionToken&Version=2011-06-15",
-            &ALICE,
-        ))
-        .unwrap();
-    let out = backend
-        .call(&call(
-            "GetSessionToken",
-            &[("DurationSeconds", "900")],
-            caller,
-        ))
-        .unwrap();
+    let out = signed_call(
+        &backend,
+        &ALICE,
+        "GetSessionToken",
+        &[("DurationSeconds", "900")],
+    )
+    .unwrap();
     let credentials = out.result.iter().find(|e| e.name == "Credentials").unwrap();
     let Value::Children(children) = &credentials.value else {
         panic!("Credentials has no children");
@@ -213,20 +218,13 @@ fn session_token_credentials_come_back_in_model_order_and_sign_the_next_call() {
 
 #[test]
 fn a_non_integer_duration_is_a_validation_error_before_the_service_runs() {
-    let backend = backend();
-    let caller = backend
-        .authenticate(&signed_sts(
-            "Action=GetSessionToken&Version=2011-06-15",
-            &ALICE,
-        ))
-        .unwrap();
-    let fault = backend
-        .call(&call(
-            "GetSessionToken",
-            &[("DurationSeconds", "an hour")],
-            caller,
-        ))
-        .unwrap_err();
+    let fault = signed_call(
+        &backend(),
+        &ALICE,
+        "GetSessionToken",
+        &[("DurationSeconds", "an hour")],
+    )
+    .unwrap_err();
     assert_eq!(fault.code, "ValidationError");
     assert!(
         fault.message.contains("durationSeconds"),
@@ -236,10 +234,22 @@ fn a_non_integer_duration_is_a_validation_error_before_the_service_runs() {
 }
 
 fn authorize(backend: &TokenBackend, action: &str, region: &str) -> Decision {
+    let answer = authorize_as(backend, &ALICE, action, region);
+    assert_eq!(answer.principal, ALICE_ARN);
+    answer.decision
+}
+
+fn authorize_as(
+    backend: &TokenBackend,
+    keys: &Keys<'_>,
+    action: &str,
+    region: &str,
+) -> AuthorizeResponse {
     let mut req = SignedRequest::new("GET", "/alice-bucket/report.csv")
         .with_header("Host", "s3.amazonaws.com");
-    let secret = SecretKey::new(ALICE_SECRET);
-    let params = SigningParams::new(ALICE_KEY, &secret, region, "s3", now());
+    let secret = SecretKey::new(keys.secret);
+    let mut params = SigningParams::new(keys.id, &secret, region, "s3", now());
+    params.security_token = keys.token;
     sign(&mut req, &params).unwrap();
     let request = AuthorizeRequest {
         signed: SignedDescription {
@@ -255,9 +265,8 @@ fn authorize(backend: &TokenBackend, action: &str, region: &str) -> Decision {
         request_id: "req-2".to_owned(),
     };
     let answer = backend.authorize(&request).unwrap();
-    assert_eq!(answer.principal, ALICE_ARN);
     assert!(!answer.explanation.is_empty());
-    answer.decision
+    answer
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -279,5 +288,74 @@ fn authorize_verifies_the_data_plane_signature_and_uses_its_region() {
     assert_eq!(
         authorize(&backend, "s3:PutObject", "eu-west-1"),
         Decision::ImplicitDeny
+    );
+}
+
+const DANA: Keys<'static> = Keys {
+    id: "AKIAEXAMPLEDANA23456",
+    secret: "DanaSecretKey0123456789abcdefghijklmnopq",
+    token: None,
+};
+
+/// A one-user directory: `dana` may read objects and decode authorization messages.
+fn decoding_backend() -> TokenBackend {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("token-backend-decode-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+            {"Effect": "Allow", "Action": "sts:DecodeAuthorizationMessage", "Resource": "*"}
+        ]
+    });
+    let account = serde_json::json!({
+        "UserDetailList": [{
+            "Path": "/", "UserName": "dana", "UserId": "AIDAEXAMPLEDANA000001",
+            "Arn": "arn:aws:iam::111122223333:user/dana",
+            "CreateDate": "2026-01-01 00:00:00+00:00", "GroupList": [],
+            "UserPolicyList": [{"PolicyName": "dana", "PolicyDocument": policy}],
+            "AttachedManagedPolicies": [], "Tags": []
+        }],
+        "GroupDetailList": [], "RoleDetailList": [], "Policies": []
+    });
+    std::fs::write(dir.join("account.json"), account.to_string()).unwrap();
+    let config = format!(
+        "[[account]]\nid = \"111122223333\"\nfile = \"account.json\"\n\n\
+         [[account.access_key]]\nuser = \"dana\"\nid = \"{}\"\nsecret = \"{}\"\n",
+        DANA.id, DANA.secret
+    );
+    std::fs::write(dir.join("directory.toml"), config).unwrap();
+    backend_over(&dir.join("directory.toml"))
+}
+
+#[test]
+fn an_authorize_denial_carries_a_message_that_decode_authorization_message_opens() {
+    let backend = decoding_backend();
+    let allowed = authorize_as(&backend, &DANA, "s3:GetObject", "eu-west-1");
+    assert_eq!(allowed.decision, Decision::Allow);
+    assert_eq!(allowed.encoded_message, None);
+
+    let denied = authorize_as(&backend, &DANA, "s3:PutObject", "eu-west-1");
+    assert_eq!(denied.decision, Decision::ImplicitDeny);
+    let encoded = denied.encoded_message.unwrap();
+    let out = signed_call(
+        &backend,
+        &DANA,
+        "DecodeAuthorizationMessage",
+        &[("EncodedMessage", &encoded)],
+    )
+    .unwrap();
+    let decoded: serde_json::Value =
+        serde_json::from_str(text(&out.result, &["DecodedMessage"]).unwrap()).unwrap();
+    assert_eq!(decoded["allowed"], false);
+    assert_eq!(decoded["explicitDeny"], false);
+    assert_eq!(
+        decoded["context"]["principal"]["arn"],
+        "arn:aws:iam::111122223333:user/dana"
+    );
+    assert_eq!(
+        decoded["context"]["resource"],
+        "arn:aws:s3:::alice-bucket/report.csv"
     );
 }

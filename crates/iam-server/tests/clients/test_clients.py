@@ -1,27 +1,38 @@
 """Real AWS clients (boto3/botocore, aws-cli v1) against a running `iamctl serve`.
 
-Stage: end-to-end check of the STS endpoint. Input: the `iamctl` binary named by
-`IAMCTL_BIN` (run.sh builds it), the pinned clients of requirements.txt. Output: pytest
-results. Every server runs on a free loopback port with a demo state folder in a temporary
-directory and is stopped (SIGTERM) at the end; nothing here talks to AWS or keeps state.
+Stage: end-to-end check of the STS endpoint and `/v1/authorize`. Input: the `iamctl` binary
+named by `IAMCTL_BIN` (run.sh builds it), the pinned clients of requirements.txt. Output:
+pytest results. Every server runs on a free loopback port with a demo state folder in a
+temporary directory (plus the suite's own MFA device and policy statements, see
+`add_suite_fixture`) and is stopped (SIGTERM) at the end; nothing here talks to AWS or keeps
+state.
 """
 
+import base64
 import datetime
+import hashlib
+import hmac
 import json
 import os
 import queue
+import re
 import signal
+import struct
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 
 import boto3
 import botocore.auth
 import pytest
 from botocore import UNSIGNED
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 ACCOUNT = "111122223333"
@@ -31,6 +42,32 @@ WEB_ROLE = f"arn:aws:iam::{ACCOUNT}:role/web-role"
 REGION = "us-east-1"
 # The offset of the second server's clock (test-only `--test-clock`).
 OFFSET_SECS = 3600
+# The suite's own additions to the demo state (see `add_suite_fixture`): a virtual MFA device
+# of the demo user with a test-only seed, and statements in the demo user's inline policy.
+MFA_SERIAL = f"arn:aws:iam::{ACCOUNT}:mfa/demo"
+MFA_SEED = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+MFA_FAILED = (
+    "GetSessionToken call failed, unable to validate MFA code.  Please verify your MFA "
+    "serial number is valid and associated with this user."
+)
+BUCKET_OBJECT = "arn:aws:s3:::demo-bucket/report.csv"
+SUITE_STATEMENTS = [
+    {
+        "Sid": "DecodeAndKeyInfo",
+        "Effect": "Allow",
+        "Action": ["sts:DecodeAuthorizationMessage", "sts:GetAccessKeyInfo"],
+        "Resource": "*",
+    },
+    {
+        "Sid": "PutWithMfa",
+        "Effect": "Allow",
+        "Action": "s3:PutObject",
+        "Resource": "arn:aws:s3:::demo-bucket/*",
+        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+    },
+    {"Sid": "NoDeletes", "Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"},
+]
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
 def iamctl():
@@ -102,9 +139,29 @@ class Server:
         self.log.close()
 
 
+def add_suite_fixture(state):
+    """Adds the suite's MFA device and policy statements to a freshly written demo state."""
+    with open(os.path.join(state, "directory.toml"), "a", encoding="utf-8") as f:
+        f.write(
+            f'\n[[account.mfa_device]]\nuser = "demo"\nserial = "{MFA_SERIAL}"\n'
+            f'totp_secret = "{MFA_SEED}"\n'
+        )
+    account_path = os.path.join(state, "account.json")
+    with open(account_path, encoding="utf-8") as f:
+        account = json.load(f)
+    (user,) = [u for u in account["UserDetailList"] if u["UserName"] == "demo"]
+    user["UserPolicyList"][0]["PolicyDocument"]["Statement"].extend(SUITE_STATEMENTS)
+    with open(account_path, "w", encoding="utf-8") as f:
+        json.dump(account, f, indent=2)
+
+
 @pytest.fixture(scope="session")
 def state(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("iamctl-state"))
+    folder = str(tmp_path_factory.mktemp("iamctl-state"))
+    # A first start writes the demo state folder; the servers of the suite reuse it.
+    Server(folder, "bootstrap.log").stop()
+    add_suite_fixture(folder)
+    return folder
 
 
 @pytest.fixture(scope="session")
@@ -169,10 +226,15 @@ def session_client(url, credentials, **config):
     )
 
 
-def error_code(call):
+def client_error(call):
+    """The parsed error response of the ClientError that `call` must raise."""
     with pytest.raises(ClientError) as info:
         call()
-    return info.value.response["Error"]["Code"]
+    return info.value.response
+
+
+def error_code(call):
+    return client_error(call)["Error"]["Code"]
 
 
 def id_token(state, subject="demo-workload"):
@@ -193,6 +255,144 @@ def clean_subprocess_env(tmp_path, **extra):
     env["AWS_DEFAULT_REGION"] = REGION
     env.update(extra)
     return env
+
+
+def aws_cli(server, tmp_path, *args):
+    """Runs `aws <args>` with the demo user's keys against `server`; JSON output."""
+    aws = os.path.join(os.path.dirname(sys.executable), "aws")
+    env = clean_subprocess_env(
+        tmp_path,
+        AWS_ACCESS_KEY_ID=server.access_key_id,
+        AWS_SECRET_ACCESS_KEY=server.secret_access_key,
+    )
+    return subprocess.run(
+        [aws, *args, "--endpoint-url", server.url, "--output", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def aws_cli_json(server, tmp_path, *args):
+    out = aws_cli(server, tmp_path, *args)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def totp(seed, at):
+    """RFC 6238 TOTP of a base32 seed at Unix time `at`: HMAC-SHA1, 30-second steps, 6 digits."""
+    key = base64.b32decode(seed + "=" * (-len(seed) % 8))
+    mac = hmac.new(key, struct.pack(">Q", int(at // 30)), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    (number,) = struct.unpack(">I", mac[offset:offset + 4])
+    return f"{(number & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+def wrong_code(seed):
+    """A six-digit code that matches none of the steps around now (the server allows ±1)."""
+    now = time.time()
+    near = {totp(seed, now + 30 * steps) for steps in range(-3, 4)}
+    return next(code for code in (f"{n:06d}" for n in range(1_000_000)) if code not in near)
+
+
+def mfa_session(server):
+    return user_client(server).get_session_token(
+        DurationSeconds=900, SerialNumber=MFA_SERIAL, TokenCode=totp(MFA_SEED, time.time())
+    )["Credentials"]
+
+
+def role_session(server, name):
+    return user_client(server).assume_role(RoleArn=DEMO_ROLE, RoleSessionName=name)
+
+
+def user_credentials(server):
+    return Credentials(server.access_key_id, server.secret_access_key)
+
+
+def session_credentials(credentials):
+    return Credentials(
+        credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"]
+    )
+
+
+def flip_middle(text):
+    """`text` with its middle character changed (to another base64url character)."""
+    middle = len(text) // 2
+    flipped = "A" if text[middle] != "A" else "B"
+    return text[:middle] + flipped + text[middle + 1:]
+
+
+def http(method, url, body=None, headers=None):
+    """A plain HTTP exchange: (status, headers, body text); error statuses are returned."""
+    request = urllib.request.Request(url, data=body, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode("utf-8")
+
+
+def signed_sts_post(server, credentials, params, accept=None):
+    """An STS Query POST signed with botocore's SigV4Auth and sent with urllib."""
+    url = server.url + "/"
+    body = urllib.parse.urlencode({**params, "Version": "2011-06-15"}).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+    if accept:
+        headers["Accept"] = accept
+    request = AWSRequest(method="POST", url=url, data=body, headers=headers)
+    botocore.auth.SigV4Auth(credentials, "sts", REGION).add_auth(request)
+    return http("POST", url, body, dict(request.headers.items()))
+
+
+DATA_PLANE_HOST = "demo-bucket.s3.example.test"
+
+
+def data_plane_request(credentials, method, path="/report.csv", service="s3"):
+    """A data-plane request signed with `credentials` for `service`, described as
+    `/v1/authorize` wants it."""
+    request = AWSRequest(
+        method=method, url=f"http://{DATA_PLANE_HOST}{path}", headers={"Host": DATA_PLANE_HOST}
+    )
+    botocore.auth.SigV4Auth(credentials, service, REGION).add_auth(request)
+    return {
+        "method": method,
+        "path": path,
+        "query": "",
+        "headers": [[name.lower(), value] for name, value in request.headers.items()],
+        "payload_sha256": EMPTY_SHA256,
+    }
+
+
+def authorize(server, signed, action, resource=BUCKET_OBJECT):
+    """POST /v1/authorize: (status, parsed JSON answer)."""
+    body = json.dumps({"request": signed, "action": action, "resource": resource}).encode()
+    status, headers, text = http(
+        "POST", server.url + "/v1/authorize", body, {"Content-Type": "application/json"}
+    )
+    assert headers["Content-Type"] == "application/json"
+    answer = json.loads(text)
+    assert answer.get("request_id", answer.get("RequestId")) == headers["x-amzn-RequestId"]
+    return status, answer
+
+
+def decision(server, credentials, method, action):
+    """The decision of an authorize call that must succeed."""
+    status, answer = authorize(server, data_plane_request(credentials, method), action)
+    assert status == 200, answer
+    return answer
+
+
+def decode(server, encoded):
+    result = user_client(server).decode_authorization_message(EncodedMessage=encoded)
+    return json.loads(result["DecodedMessage"])
+
+
+def conditions_of(decoded):
+    return {
+        item["key"]: [value["value"] for value in item["values"]["items"]]
+        for item in decoded["context"]["conditions"]["items"]
+    }
 
 
 # --- successes -------------------------------------------------------------------------------
@@ -297,42 +497,14 @@ def test_presigned_get_caller_identity_over_plain_get(server):
 
 
 def test_aws_cli_get_caller_identity(server, tmp_path):
-    aws = os.path.join(os.path.dirname(sys.executable), "aws")
-    env = clean_subprocess_env(
-        tmp_path,
-        AWS_ACCESS_KEY_ID=server.access_key_id,
-        AWS_SECRET_ACCESS_KEY=server.secret_access_key,
-    )
-    out = subprocess.run(
-        [aws, "sts", "get-caller-identity", "--endpoint-url", server.url, "--output", "json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["Arn"] == USER_ARN
+    assert aws_cli_json(server, tmp_path, "sts", "get-caller-identity")["Arn"] == USER_ARN
 
 
 def test_aws_cli_assume_role(server, tmp_path):
-    aws = os.path.join(os.path.dirname(sys.executable), "aws")
-    env = clean_subprocess_env(
-        tmp_path,
-        AWS_ACCESS_KEY_ID=server.access_key_id,
-        AWS_SECRET_ACCESS_KEY=server.secret_access_key,
+    result = aws_cli_json(
+        server, tmp_path,
+        "sts", "assume-role", "--role-arn", DEMO_ROLE, "--role-session-name", "cli",
     )
-    out = subprocess.run(
-        [
-            aws, "sts", "assume-role", "--endpoint-url", server.url, "--output", "json",
-            "--role-arn", DEMO_ROLE, "--role-session-name", "cli",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stderr
-    result = json.loads(out.stdout)
     assert result["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/demo-role/cli"
 
 
@@ -351,13 +523,8 @@ def test_unknown_access_key_is_invalid_client_token_id(server):
 
 
 def test_tampered_session_token_is_invalid_client_token_id(server):
-    creds = user_client(server).assume_role(RoleArn=DEMO_ROLE, RoleSessionName="tamper")[
-        "Credentials"
-    ]
-    token = creds["SessionToken"]
-    middle = len(token) // 2
-    flipped = "A" if token[middle] != "A" else "B"
-    creds = dict(creds, SessionToken=token[:middle] + flipped + token[middle + 1:])
+    creds = role_session(server, "tamper")["Credentials"]
+    creds = dict(creds, SessionToken=flip_middle(creds["SessionToken"]))
     client = session_client(server.url, creds)
     assert error_code(client.get_caller_identity) == "InvalidClientTokenId"
 
@@ -440,3 +607,326 @@ def test_audit_log_records_issues_without_secrets(server, state):
     assert creds["SecretAccessKey"] not in text
     assert creds["SessionToken"] not in text
     assert server.secret_access_key not in text
+
+
+# --- MFA -------------------------------------------------------------------------------------
+
+
+def test_totp_helper_matches_the_rfc_6238_vectors():
+    # RFC 6238 appendix B, SHA-1, seed "12345678901234567890" (= MFA_SEED), last six digits.
+    assert totp(MFA_SEED, 59) == "287082"
+    assert totp(MFA_SEED, 1111111109) == "081804"
+    assert totp(MFA_SEED, 2000000000) == "279037"
+
+
+def test_get_session_token_with_mfa_makes_mfa_present_in_the_session(server):
+    creds = mfa_session(server)
+    assert creds["AccessKeyId"].startswith("ASIA")
+    assert session_client(server.url, creds).get_caller_identity()["Arn"] == USER_ARN
+    # `PutWithMfa` allows s3:PutObject only when aws:MultiFactorAuthPresent is true.
+    answer = decision(server, session_credentials(creds), "PUT", "s3:PutObject")
+    assert answer["decision"] == "Allow", answer
+    assert answer["principal"] == USER_ARN
+    assert "`PutWithMfa`" in answer["explanation"]
+
+
+def test_session_without_mfa_is_refused_the_mfa_gated_action(server):
+    creds = user_client(server).get_session_token(DurationSeconds=900)["Credentials"]
+    answer = decision(server, session_credentials(creds), "PUT", "s3:PutObject")
+    assert answer["decision"] == "ImplicitDeny", answer
+    decoded = decode(server, answer["encoded_message"])
+    assert conditions_of(decoded)["aws:MultiFactorAuthPresent"] == ["false"]
+
+
+def test_assume_role_with_mfa_carries_mfa_into_the_role_session(server):
+    role = user_client(server).assume_role(
+        RoleArn=DEMO_ROLE,
+        RoleSessionName="with-mfa",
+        SerialNumber=MFA_SERIAL,
+        TokenCode=totp(MFA_SEED, time.time()),
+    )
+    answer = decision(server, session_credentials(role["Credentials"]), "PUT", "s3:PutObject")
+    assert answer["decision"] == "ImplicitDeny", answer
+    conditions = conditions_of(decode(server, answer["encoded_message"]))
+    assert conditions["aws:MultiFactorAuthPresent"] == ["true"]
+    assert "aws:MultiFactorAuthAge" in conditions
+
+
+def test_wrong_mfa_code_is_access_denied(server):
+    client = user_client(server)
+    response = client_error(
+        lambda: client.get_session_token(SerialNumber=MFA_SERIAL, TokenCode=wrong_code(MFA_SEED))
+    )
+    error = response["Error"]
+    assert (error["Code"], error["Message"]) == ("AccessDenied", MFA_FAILED)
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_mfa_serial_without_a_device_is_access_denied(server):
+    client = user_client(server)
+    call = lambda: client.get_session_token(  # noqa: E731
+        SerialNumber=f"arn:aws:iam::{ACCOUNT}:mfa/nobody", TokenCode=totp(MFA_SEED, time.time())
+    )
+    assert error_code(call) == "AccessDenied"
+
+
+def test_aws_cli_get_session_token_with_mfa(server, tmp_path):
+    result = aws_cli_json(
+        server, tmp_path,
+        "sts", "get-session-token", "--duration-seconds", "900",
+        "--serial-number", MFA_SERIAL, "--token-code", totp(MFA_SEED, time.time()),
+    )
+    answer = decision(server, session_credentials(result["Credentials"]), "PUT", "s3:PutObject")
+    assert answer["decision"] == "Allow", answer
+
+
+def test_aws_cli_reports_a_wrong_mfa_code(server, tmp_path):
+    out = aws_cli(
+        server, tmp_path,
+        "sts", "get-session-token", "--serial-number", MFA_SERIAL,
+        "--token-code", wrong_code(MFA_SEED),
+    )
+    assert out.returncode != 0
+    assert (
+        "An error occurred (AccessDenied) when calling the GetSessionToken operation: "
+        + MFA_FAILED
+    ) in out.stderr
+
+
+# --- DecodeAuthorizationMessage --------------------------------------------------------------
+
+
+def test_decode_authorization_message_explains_an_implicit_deny(server):
+    role = role_session(server, "decode")
+    answer = decision(server, session_credentials(role["Credentials"]), "PUT", "s3:PutObject")
+    assert answer["decision"] == "ImplicitDeny", answer
+    decoded = decode(server, answer["encoded_message"])
+    assert decoded["allowed"] is False
+    assert decoded["explicitDeny"] is False
+    assert decoded["matchedStatements"]["items"] == []
+    assert decoded["failures"]["items"], decoded
+    context = decoded["context"]
+    assert context["principal"]["arn"] == role["AssumedRoleUser"]["Arn"]
+    assert context["principal"]["id"] == role["AssumedRoleUser"]["AssumedRoleId"]
+    assert context["action"].lower() == "s3:putobject"
+    assert context["resource"] == BUCKET_OBJECT
+    assert "expiresAt" not in decoded
+
+
+def test_decoded_explicit_deny_names_the_statement_and_the_mfa_context(server):
+    creds = session_credentials(mfa_session(server))
+    answer = decision(server, creds, "DELETE", "s3:DeleteObject")
+    assert answer["decision"] == "ExplicitDeny", answer
+    assert "`NoDeletes`" in answer["explanation"]
+    decoded = decode(server, answer["encoded_message"])
+    assert decoded["allowed"] is False
+    assert decoded["explicitDeny"] is True
+    assert [item["sid"] for item in decoded["matchedStatements"]["items"]] == ["NoDeletes"]
+    conditions = conditions_of(decoded)
+    assert conditions["aws:MultiFactorAuthPresent"] == ["true"]
+    assert "aws:MultiFactorAuthAge" in conditions
+    assert decoded["context"]["principal"]["arn"] == USER_ARN
+
+
+def test_tampered_authorization_message_is_invalid_authorization_message_exception(server):
+    answer = decision(server, user_credentials(server), "DELETE", "s3:DeleteObject")
+    client = user_client(server)
+    with pytest.raises(client.exceptions.InvalidAuthorizationMessageException) as info:
+        client.decode_authorization_message(EncodedMessage=flip_middle(answer["encoded_message"]))
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    # The untampered message still decodes.
+    assert decode(server, answer["encoded_message"])["explicitDeny"] is True
+
+
+def test_role_session_without_permission_cannot_decode(server):
+    answer = decision(server, user_credentials(server), "DELETE", "s3:DeleteObject")
+    role = role_session(server, "no-decode")
+    client = session_client(server.url, role["Credentials"])
+    error = client_error(
+        lambda: client.decode_authorization_message(EncodedMessage=answer["encoded_message"])
+    )["Error"]
+    assert error["Code"] == "AccessDenied"
+    assert error["Message"].startswith(
+        f"User: {role['AssumedRoleUser']['Arn']} is not authorized to perform: "
+        "sts:DecodeAuthorizationMessage"
+    ), error["Message"]
+
+
+def test_aws_cli_decode_authorization_message(server, tmp_path):
+    answer = decision(server, user_credentials(server), "DELETE", "s3:DeleteObject")
+    result = aws_cli_json(
+        server, tmp_path,
+        "sts", "decode-authorization-message", "--encoded-message", answer["encoded_message"],
+    )
+    decoded = json.loads(result["DecodedMessage"])
+    assert decoded["explicitDeny"] is True
+    assert decoded["context"]["resource"] == BUCKET_OBJECT
+
+
+# --- GetAccessKeyInfo ------------------------------------------------------------------------
+
+
+def test_get_access_key_info_names_the_account_of_a_user_key(server):
+    result = user_client(server).get_access_key_info(AccessKeyId=server.access_key_id)
+    assert result["Account"] == ACCOUNT
+
+
+def test_get_access_key_info_names_the_account_of_a_temporary_key(server):
+    creds = role_session(server, "key-info")["Credentials"]
+    result = user_client(server).get_access_key_info(AccessKeyId=creds["AccessKeyId"])
+    assert result["Account"] == ACCOUNT
+
+
+def test_get_access_key_info_with_session_token_credentials_is_access_denied(server):
+    creds = user_client(server).get_session_token(DurationSeconds=900)["Credentials"]
+    client = session_client(server.url, creds)
+    error = client_error(
+        lambda: client.get_access_key_info(AccessKeyId=server.access_key_id)
+    )["Error"]
+    assert (error["Code"], error["Message"]) == (
+        "AccessDenied",
+        "Cannot call GetAccessKeyInfo with session credentials",
+    )
+
+
+# --- JSON rendering (Accept: application/json) -----------------------------------------------
+
+
+def test_accept_json_renders_get_caller_identity_as_json(server):
+    credentials = user_credentials(server)
+    params = {"Action": "GetCallerIdentity"}
+    status, headers, text = signed_sts_post(server, credentials, params, "application/json")
+    assert status == 200
+    assert headers["Content-Type"] == "application/json"
+    identity = user_client(server).get_caller_identity()
+    assert json.loads(text) == {
+        "GetCallerIdentityResponse": {
+            "GetCallerIdentityResult": {
+                "Arn": identity["Arn"],
+                "UserId": identity["UserId"],
+                "Account": identity["Account"],
+            },
+            "ResponseMetadata": {"RequestId": headers["x-amzn-RequestId"]},
+        }
+    }
+    # The same signed request without the header is answered in XML.
+    status, headers, text = signed_sts_post(server, credentials, params)
+    assert (status, headers["Content-Type"]) == (200, "text/xml")
+    assert text.startswith("<GetCallerIdentityResponse ")
+
+
+def test_accept_json_gives_expirations_in_epoch_seconds(server):
+    before = time.time()
+    status, _, text = signed_sts_post(
+        server,
+        user_credentials(server),
+        {"Action": "GetSessionToken", "DurationSeconds": "900"},
+        "application/json",
+    )
+    assert status == 200, text
+    assert re.search(r'"Expiration":\d\.\d+E9[,}]', text), text
+    result = json.loads(text)["GetSessionTokenResponse"]["GetSessionTokenResult"]
+    creds = result["Credentials"]
+    assert before + 899 <= creds["Expiration"] <= time.time() + 901
+    assert session_client(server.url, creds).get_caller_identity()["Arn"] == USER_ARN
+
+
+def test_accept_json_renders_errors_as_json(server):
+    status, headers, text = signed_sts_post(
+        server,
+        user_credentials(server),
+        {"Action": "AssumeRole", "RoleArn": WEB_ROLE, "RoleSessionName": "json-denied"},
+        "application/json",
+    )
+    assert status == 403
+    assert headers["Content-Type"] == "application/json"
+    body = json.loads(text)
+    assert set(body) == {"Error", "RequestId"}
+    assert (body["Error"]["Code"], body["Error"]["Type"]) == ("AccessDenied", "Sender")
+    assert body["Error"]["Message"].startswith(
+        f"User: {USER_ARN} is not authorized to perform: sts:AssumeRole on resource: {WEB_ROLE}"
+    ), body["Error"]["Message"]
+    assert body["RequestId"] == headers["x-amzn-RequestId"]
+
+
+def test_accept_json_renders_a_signature_mismatch_as_json(server):
+    wrong = Credentials(server.access_key_id, flip_middle(server.secret_access_key))
+    status, headers, text = signed_sts_post(
+        server, wrong, {"Action": "GetCallerIdentity"}, "application/json"
+    )
+    assert (status, headers["Content-Type"]) == (403, "application/json")
+    assert json.loads(text)["Error"]["Code"] == "SignatureDoesNotMatch"
+
+
+# --- /v1/authorize ---------------------------------------------------------------------------
+
+
+def test_authorize_allows_what_the_role_session_may_do(server):
+    role = role_session(server, "authorize-allow")
+    answer = decision(server, session_credentials(role["Credentials"]), "GET", "s3:GetObject")
+    assert answer["decision"] == "Allow", answer
+    assert answer["principal"] == role["AssumedRoleUser"]["Arn"]
+    assert "`demo-read`" in answer["explanation"]
+    assert "encoded_message" not in answer
+
+
+def test_authorize_denies_what_the_role_session_may_not_do(server):
+    role = role_session(server, "authorize-deny")
+    answer = decision(server, session_credentials(role["Credentials"]), "PUT", "s3:PutObject")
+    assert answer["decision"] == "ImplicitDeny", answer
+    assert answer["principal"] == role["AssumedRoleUser"]["Arn"]
+    assert answer["explanation"] == "no identity-based policy allows the request"
+    assert answer["encoded_message"]
+
+
+def test_authorize_refuses_a_bad_signature(server):
+    creds = session_credentials(role_session(server, "authorize-bad")["Credentials"])
+    signed = data_plane_request(creds, "GET")
+    headers = dict(signed["headers"])
+    signature = headers["authorization"][-1]
+    headers["authorization"] = headers["authorization"][:-1] + ("0" if signature != "0" else "1")
+    status, answer = authorize(server, dict(signed, headers=list(headers.items())), "s3:GetObject")
+    assert status == 403
+    error = answer["Error"]
+    assert (error["Code"], error["Type"]) == ("SignatureDoesNotMatch", "Sender")
+    # The untampered request is allowed.
+    assert decision(server, creds, "GET", "s3:GetObject")["decision"] == "Allow"
+
+
+def test_authorize_refuses_a_changed_payload(server):
+    signed = data_plane_request(user_credentials(server), "GET")
+    changed = dict(signed, payload_sha256=hashlib.sha256(b"other body").hexdigest())
+    status, answer = authorize(server, changed, "s3:GetObject")
+    assert status == 403
+    assert answer["Error"]["Code"] == "SignatureDoesNotMatch"
+
+
+def test_authorize_refuses_an_unsigned_request(server):
+    unsigned = {
+        "method": "GET",
+        "path": "/report.csv",
+        "headers": [["host", DATA_PLANE_HOST]],
+        "payload_sha256": EMPTY_SHA256,
+    }
+    status, answer = authorize(server, unsigned, "s3:GetObject")
+    assert status == 403
+    assert answer["Error"]["Code"] == "MissingAuthenticationToken"
+
+
+def test_authorize_refuses_a_request_signed_for_another_service(server):
+    signed = data_plane_request(user_credentials(server), "GET", service="sts")
+    status, answer = authorize(server, signed, "s3:GetObject")
+    assert status == 403
+    assert answer["Error"]["Code"] == "SignatureDoesNotMatch"
+
+
+def test_authorize_with_expired_session_credentials_is_expired_token(
+    server, late_server, monkeypatch
+):
+    creds = user_client(server).get_session_token(DurationSeconds=900)["Credentials"]
+    shifted_clock(monkeypatch, OFFSET_SECS)
+    status, answer = authorize(
+        late_server, data_plane_request(session_credentials(creds), "GET"), "s3:GetObject"
+    )
+    assert status == 403
+    assert answer["Error"]["Code"] == "ExpiredToken"

@@ -122,6 +122,7 @@ impl StsBackend for MockBackend {
             decision,
             principal: CALLER_ARN.to_owned(),
             explanation: format!("mock decided `{}`", request.action),
+            encoded_message: (decision != Decision::Allow).then(|| "bW9jaw".to_owned()),
         })
     }
 }
@@ -148,6 +149,17 @@ impl Reply {
             .to_owned()
     }
 
+    /// Asserts an XML error envelope with `status` and `code`; `case` names the request in
+    /// the failure message.
+    pub fn assert_xml_error(&self, status: StatusCode, code: &str, case: &str) {
+        assert_eq!(self.status, status, "{case}: {}", self.body);
+        assert!(
+            self.body.contains(&format!("<Code>{code}</Code>")),
+            "{case}: {}",
+            self.body
+        );
+    }
+
     pub fn content_type(&self) -> &str {
         self.headers
             .get("content-type")
@@ -168,9 +180,29 @@ pub async fn send(state: &AppState, request: Request<Body>) -> Reply {
     }
 }
 
+/// [`send`] of a [`signed_post`].
+pub async fn send_signed(state: &AppState, body: &str) -> Reply {
+    send(state, signed_post(body)).await
+}
+
+/// [`send`] of an [`unsigned_post`].
+pub async fn send_unsigned(state: &AppState, body: &str) -> Reply {
+    send(state, unsigned_post(body)).await
+}
+
+/// A backend answering every call with the one text element `name`.
+pub fn answering(name: &'static str, value: &'static str) -> Arc<MockBackend> {
+    MockBackend::new(move |_| Ok(StsOutput::new(vec![Element::text(name, value)])))
+}
+
 /// A signed-looking form POST to `/`.
 pub fn signed_post(body: &str) -> Request<Body> {
-    Request::post("/")
+    signed_post_to("/", body)
+}
+
+/// A signed-looking form POST to `target` (a path with an optional query).
+pub fn signed_post_to(target: &str, body: &str) -> Request<Body> {
+    Request::post(target)
         .header("content-type", "application/x-www-form-urlencoded; charset=utf-8")
         .header(
             "authorization",
