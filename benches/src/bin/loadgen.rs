@@ -6,7 +6,9 @@
 //! keep-alive connections, a time and a request bound per phase. Output: per phase
 //! (AssumeRole with the demo user's keys, then GetCallerIdentity with the temporary
 //! credentials AssumeRole returned) requests/s, p50/p90/p99/max latency and error counts, and
-//! the server's resident memory (`VmRSS`) at start, every 10 s and at the end. It never sends
+//! the server's resident memory (`VmRSS`) at start, every 10 s and at the end, and the CPU
+//! time the server and the generator each used per phase (per request, and as a share of
+//! one core): on a shared machine those numbers hold up better than requests/s. It never sends
 //! traffic anywhere but the given loopback server and never prints a secret.
 //!
 //! ```text
@@ -154,6 +156,57 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .find_map(|line| line.strip_prefix("VmRSS:"))
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|kib| kib.parse().ok())
+}
+
+/// User plus system CPU time of process `pid` (all threads) in seconds, from
+/// `/proc/<pid>/stat`; `self` for this process. Assumes the usual 100 clock ticks per second.
+fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces; the fields after it are space separated.
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let mut fields = rest.split(' ');
+    // After `)`: state is field 3, utime field 14, stime field 15.
+    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) as f64 / 100.0)
+}
+
+/// CPU used by the server and by this generator between two points.
+struct CpuMark {
+    server: Option<f64>,
+    generator: Option<f64>,
+}
+
+impl CpuMark {
+    fn now(pid: Option<u32>) -> Self {
+        Self {
+            server: pid.and_then(|pid| cpu_seconds(&pid.to_string())),
+            generator: cpu_seconds("self"),
+        }
+    }
+
+    /// `server cpu …, loadgen cpu …` for the interval since `self`.
+    fn report(&self, pid: Option<u32>, result: &PhaseResult) -> String {
+        let after = Self::now(pid);
+        let wall = result.elapsed.as_secs_f64().max(1e-9);
+        let requests = (result.ok + result.failed).max(1) as f64;
+        let describe = |name: &str, before: Option<f64>, after: Option<f64>| match (before, after) {
+            (Some(before), Some(after)) => {
+                let used = after - before;
+                format!(
+                    "{name} cpu {used:.2} s ({:.0}% of one core, {:.1} us/request)",
+                    100.0 * used / wall,
+                    1e6 * used / requests
+                )
+            }
+            _ => format!("{name} cpu unknown"),
+        };
+        format!(
+            "  {}; {}",
+            describe("server", self.server, after.server),
+            describe("loadgen", self.generator, after.generator)
+        )
+    }
 }
 
 fn form_request(host: &str, body: &str, keys: &Keys, now: DateTime<Utc>) -> Result<Vec<u8>, Error> {
@@ -394,6 +447,7 @@ async fn run(settings: Settings) -> Result<(), Error> {
         "connections {}, {} s per phase, at most {} requests per phase",
         settings.connections, settings.seconds, settings.max_requests
     ));
+    let mark = CpuMark::now(pid);
     let assume = phase(
         addr,
         Arc::clone(&host),
@@ -403,8 +457,10 @@ async fn run(settings: Settings) -> Result<(), Error> {
     )
     .await?;
     say(&report("AssumeRole (user keys)", &assume));
+    say(&mark.report(pid, &assume));
     rss("after AssumeRole");
     let gci_body = "Action=GetCallerIdentity&Version=2011-06-15";
+    let mark = CpuMark::now(pid);
     let gci = phase(
         addr,
         Arc::clone(&host),
@@ -414,6 +470,7 @@ async fn run(settings: Settings) -> Result<(), Error> {
     )
     .await?;
     say(&report("GetCallerIdentity (temporary credentials)", &gci));
+    say(&mark.report(pid, &gci));
     rss("at end");
     if let Some(sampler) = sampler {
         sampler.abort();
