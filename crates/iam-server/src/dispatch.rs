@@ -370,10 +370,12 @@ async fn prepare(
             .headers
             .iter()
             .map(|(name, value)| {
-                (
-                    name.as_str().to_owned(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
+                // Visible ASCII (every header a client signs, in practice) copies directly.
+                let value = value.to_str().map_or_else(
+                    |_| String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    str::to_owned,
+                );
+                (name.as_str().to_owned(), value)
             })
             .collect(),
         body,
