@@ -212,10 +212,15 @@ impl AuditLog {
             return Err(waiter);
         }
         let mut queue = relock(self.shared.queue.lock());
+        // The writer only sleeps on an empty queue (it checks under this lock), so only the
+        // record that makes the queue non-empty needs to wake it: the rest ride along.
+        let wake = queue.waiters.is_empty();
         queue.lines.extend_from_slice(line);
         queue.waiters.push(waiter);
         drop(queue);
-        self.shared.ready.notify_one();
+        if wake {
+            self.shared.ready.notify_one();
+        }
         Ok(())
     }
 
