@@ -3,7 +3,8 @@
 //!
 //! Stage: benchmark tool, run by hand (never by `cargo test` or `cargo bench`). Input: the
 //! `iamctl` binary to spawn (or a URL and keys of a server already running), the number of
-//! keep-alive connections, a time and a request bound per phase. Output: per phase
+//! keep-alive connections, a time and a request bound per phase, and optionally an audit log
+//! file for the spawned server (`--audit-log`; every AssumeRole is then audited). Output: per phase
 //! (AssumeRole with the demo user's keys, then GetCallerIdentity with the temporary
 //! credentials AssumeRole returned) requests/s, p50/p90/p99/max latency and error counts, and
 //! the server's resident memory (`VmRSS`) at start, every 10 s and at the end, and the CPU
@@ -43,6 +44,7 @@ struct Settings {
     access_key_id: Option<String>,
     secret: Option<String>,
     pid: Option<u32>,
+    audit_log: Option<String>,
     connections: usize,
     seconds: u64,
     max_requests: u64,
@@ -66,7 +68,7 @@ struct PhaseResult {
 
 fn usage() -> String {
     "usage: loadgen (--iamctl PATH | --url URL --access-key-id ID --secret-env VAR [--pid PID]) \
-     [--connections N] [--seconds S] [--max-requests N]"
+     [--audit-log FILE] [--connections N] [--seconds S] [--max-requests N]"
         .to_owned()
 }
 
@@ -77,6 +79,7 @@ fn parse_args() -> Result<Settings, Error> {
         access_key_id: None,
         secret: None,
         pid: None,
+        audit_log: None,
         connections: 32,
         seconds: 20,
         max_requests: 50_000_000,
@@ -90,6 +93,7 @@ fn parse_args() -> Result<Settings, Error> {
             "--access-key-id" => settings.access_key_id = Some(value()?),
             "--secret-env" => settings.secret = Some(std::env::var(value()?)?),
             "--pid" => settings.pid = Some(value()?.parse()?),
+            "--audit-log" => settings.audit_log = Some(value()?),
             "--connections" => settings.connections = value()?.parse()?,
             "--seconds" => settings.seconds = value()?.parse()?,
             "--max-requests" => settings.max_requests = value()?.parse()?,
@@ -120,12 +124,20 @@ impl Drop for Spawned {
     }
 }
 
-fn spawn(iamctl: &str) -> Result<(Spawned, String, String, String), Error> {
+fn spawn(
+    iamctl: &str,
+    audit_log: Option<&str>,
+) -> Result<(Spawned, String, String, String), Error> {
     let state = std::env::temp_dir().join(format!("iamctl-loadgen-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&state);
-    let mut child = Command::new(iamctl)
+    let mut command = Command::new(iamctl);
+    command
         .args(["serve", "--listen", "127.0.0.1:0", "--state"])
-        .arg(&state)
+        .arg(&state);
+    if let Some(path) = audit_log {
+        command.args(["--audit-log", path]);
+    }
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()?;
@@ -387,7 +399,7 @@ async fn run(settings: Settings) -> Result<(), Error> {
     let mut spawned = None;
     let (url, key, secret, pid) = match (&settings.iamctl, &settings.url) {
         (Some(iamctl), _) => {
-            let (child, url, key, secret) = spawn(iamctl)?;
+            let (child, url, key, secret) = spawn(iamctl, settings.audit_log.as_deref())?;
             let pid = child.child.id();
             spawned = Some(child);
             (url, key, secret, Some(pid))
