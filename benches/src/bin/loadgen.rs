@@ -3,10 +3,13 @@
 //!
 //! Stage: benchmark tool, run by hand (never by `cargo test` or `cargo bench`). Input: the
 //! `iamctl` binary to spawn (or a URL and keys of a server already running), the number of
-//! keep-alive connections, a time and a request bound per phase. Output: per phase
+//! keep-alive connections, a time and a request bound per phase, and optionally an audit log
+//! file for the spawned server (`--audit-log`; every AssumeRole is then audited). Output: per phase
 //! (AssumeRole with the demo user's keys, then GetCallerIdentity with the temporary
 //! credentials AssumeRole returned) requests/s, p50/p90/p99/max latency and error counts, and
-//! the server's resident memory (`VmRSS`) at start, every 10 s and at the end. It never sends
+//! the server's resident memory (`VmRSS`) at start, every 10 s and at the end, and the CPU
+//! time the server and the generator each used per phase (per request, and as a share of
+//! one core): on a shared machine those numbers hold up better than requests/s. It never sends
 //! traffic anywhere but the given loopback server and never prints a secret.
 //!
 //! ```text
@@ -41,6 +44,7 @@ struct Settings {
     access_key_id: Option<String>,
     secret: Option<String>,
     pid: Option<u32>,
+    audit_log: Option<String>,
     connections: usize,
     seconds: u64,
     max_requests: u64,
@@ -64,7 +68,7 @@ struct PhaseResult {
 
 fn usage() -> String {
     "usage: loadgen (--iamctl PATH | --url URL --access-key-id ID --secret-env VAR [--pid PID]) \
-     [--connections N] [--seconds S] [--max-requests N]"
+     [--audit-log FILE] [--connections N] [--seconds S] [--max-requests N]"
         .to_owned()
 }
 
@@ -75,6 +79,7 @@ fn parse_args() -> Result<Settings, Error> {
         access_key_id: None,
         secret: None,
         pid: None,
+        audit_log: None,
         connections: 32,
         seconds: 20,
         max_requests: 50_000_000,
@@ -88,6 +93,7 @@ fn parse_args() -> Result<Settings, Error> {
             "--access-key-id" => settings.access_key_id = Some(value()?),
             "--secret-env" => settings.secret = Some(std::env::var(value()?)?),
             "--pid" => settings.pid = Some(value()?.parse()?),
+            "--audit-log" => settings.audit_log = Some(value()?),
             "--connections" => settings.connections = value()?.parse()?,
             "--seconds" => settings.seconds = value()?.parse()?,
             "--max-requests" => settings.max_requests = value()?.parse()?,
@@ -118,12 +124,20 @@ impl Drop for Spawned {
     }
 }
 
-fn spawn(iamctl: &str) -> Result<(Spawned, String, String, String), Error> {
+fn spawn(
+    iamctl: &str,
+    audit_log: Option<&str>,
+) -> Result<(Spawned, String, String, String), Error> {
     let state = std::env::temp_dir().join(format!("iamctl-loadgen-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&state);
-    let mut child = Command::new(iamctl)
+    let mut command = Command::new(iamctl);
+    command
         .args(["serve", "--listen", "127.0.0.1:0", "--state"])
-        .arg(&state)
+        .arg(&state);
+    if let Some(path) = audit_log {
+        command.args(["--audit-log", path]);
+    }
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()?;
@@ -154,6 +168,57 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .find_map(|line| line.strip_prefix("VmRSS:"))
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|kib| kib.parse().ok())
+}
+
+/// User plus system CPU time of process `pid` (all threads) in seconds, from
+/// `/proc/<pid>/stat`; `self` for this process. Assumes the usual 100 clock ticks per second.
+fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces; the fields after it are space separated.
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let mut fields = rest.split(' ');
+    // After `)`: state is field 3, utime field 14, stime field 15.
+    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) as f64 / 100.0)
+}
+
+/// CPU used by the server and by this generator between two points.
+struct CpuMark {
+    server: Option<f64>,
+    generator: Option<f64>,
+}
+
+impl CpuMark {
+    fn now(pid: Option<u32>) -> Self {
+        Self {
+            server: pid.and_then(|pid| cpu_seconds(&pid.to_string())),
+            generator: cpu_seconds("self"),
+        }
+    }
+
+    /// `server cpu …, loadgen cpu …` for the interval since `self`.
+    fn report(&self, pid: Option<u32>, result: &PhaseResult) -> String {
+        let after = Self::now(pid);
+        let wall = result.elapsed.as_secs_f64().max(1e-9);
+        let requests = (result.ok + result.failed).max(1) as f64;
+        let describe = |name: &str, before: Option<f64>, after: Option<f64>| match (before, after) {
+            (Some(before), Some(after)) => {
+                let used = after - before;
+                format!(
+                    "{name} cpu {used:.2} s ({:.0}% of one core, {:.1} us/request)",
+                    100.0 * used / wall,
+                    1e6 * used / requests
+                )
+            }
+            _ => format!("{name} cpu unknown"),
+        };
+        format!(
+            "  {}; {}",
+            describe("server", self.server, after.server),
+            describe("loadgen", self.generator, after.generator)
+        )
+    }
 }
 
 fn form_request(host: &str, body: &str, keys: &Keys, now: DateTime<Utc>) -> Result<Vec<u8>, Error> {
@@ -334,7 +399,7 @@ async fn run(settings: Settings) -> Result<(), Error> {
     let mut spawned = None;
     let (url, key, secret, pid) = match (&settings.iamctl, &settings.url) {
         (Some(iamctl), _) => {
-            let (child, url, key, secret) = spawn(iamctl)?;
+            let (child, url, key, secret) = spawn(iamctl, settings.audit_log.as_deref())?;
             let pid = child.child.id();
             spawned = Some(child);
             (url, key, secret, Some(pid))
@@ -394,6 +459,7 @@ async fn run(settings: Settings) -> Result<(), Error> {
         "connections {}, {} s per phase, at most {} requests per phase",
         settings.connections, settings.seconds, settings.max_requests
     ));
+    let mark = CpuMark::now(pid);
     let assume = phase(
         addr,
         Arc::clone(&host),
@@ -403,8 +469,10 @@ async fn run(settings: Settings) -> Result<(), Error> {
     )
     .await?;
     say(&report("AssumeRole (user keys)", &assume));
+    say(&mark.report(pid, &assume));
     rss("after AssumeRole");
     let gci_body = "Action=GetCallerIdentity&Version=2011-06-15";
+    let mark = CpuMark::now(pid);
     let gci = phase(
         addr,
         Arc::clone(&host),
@@ -414,6 +482,7 @@ async fn run(settings: Settings) -> Result<(), Error> {
     )
     .await?;
     say(&report("GetCallerIdentity (temporary credentials)", &gci));
+    say(&mark.report(pid, &gci));
     rss("at end");
     if let Some(sampler) = sampler {
         sampler.abort();

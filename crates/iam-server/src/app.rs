@@ -30,6 +30,11 @@ pub struct AppConfig {
     pub body_read_timeout: Duration,
     /// Where audit records go; `None` disables auditing (tests, demos).
     pub audit: Option<AuditLog>,
+    /// Run every backend call on tokio's blocking pool instead of inline on the async
+    /// worker. Needed only by a backend that waits (network, disk) inside a call; the
+    /// `iam-sts` backend computes for microseconds and does not. Default `false`: the thread
+    /// hop costs more than the call.
+    pub blocking_backend: bool,
 }
 
 impl Default for AppConfig {
@@ -38,6 +43,7 @@ impl Default for AppConfig {
             max_body_bytes: 1024 * 1024,
             body_read_timeout: Duration::from_secs(15),
             audit: None,
+            blocking_backend: false,
         }
     }
 }

@@ -140,37 +140,53 @@ pub fn render_response(response: &AuthorizeResponse, request_id: &str) -> String
     )
 }
 
+/// Parses the question and asks the backend: inline, or on the blocking pool when
+/// [`crate::AppConfig`] says the backend may block. A panic becomes `InternalFailure`.
+async fn decide(
+    state: &AppState,
+    body: Vec<u8>,
+    request_id: &str,
+) -> Result<AuthorizeResponse, StsFault> {
+    let answer = |state: &AppState, body: &[u8], request_id: &str| {
+        parse_request(body, request_id).and_then(|question| {
+            let backend = state.backend();
+            catch_unwind(AssertUnwindSafe(|| backend.authorize(&question)))
+                .unwrap_or_else(|_| Err(StsFault::internal("the token service failed")))
+        })
+    };
+    if state.config().blocking_backend {
+        let worker_state = state.clone();
+        let worker_id = request_id.to_owned();
+        tokio::task::spawn_blocking(move || answer(&worker_state, &body, &worker_id))
+            .await
+            .unwrap_or_else(|_| Err(StsFault::internal("the request could not be completed")))
+    } else {
+        answer(state, &body, request_id)
+    }
+}
+
 pub(crate) async fn handle(State(state): State<AppState>, request: Request) -> Response {
     let started = Instant::now();
     let request_id = new_request_id();
     let source = source_ip(&request);
     let body = read_body(&state, request.into_body()).await;
-    let worker_state = state.clone();
-    let worker_id = request_id.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        let answer = body
-            .and_then(|body| parse_request(&body, &worker_id))
-            .and_then(|question| {
-                let backend = worker_state.backend();
-                catch_unwind(AssertUnwindSafe(|| backend.authorize(&question)))
-                    .unwrap_or_else(|_| Err(StsFault::internal("the token service failed")))
-            });
-        if let Err(fault) = &answer {
-            // Refusals are audited like STS refusals; decisions are not (they are answers).
-            let refused: Result<StsOutput, StsFault> = Err(fault.clone());
-            let _ = audit(
-                &worker_state,
-                &worker_id,
-                Some("Authorize"),
-                source,
-                None,
-                refused,
-            );
-        }
-        answer
-    })
-    .await
-    .unwrap_or_else(|_| Err(StsFault::internal("the request could not be completed")));
+    let result = match body {
+        Ok(body) => decide(&state, body, &request_id).await,
+        Err(fault) => Err(fault),
+    };
+    if let Err(fault) = &result {
+        // Refusals are audited like STS refusals; decisions are not (they are answers).
+        let refused: Result<StsOutput, StsFault> = Err(fault.clone());
+        let _ = audit(
+            &state,
+            &request_id,
+            Some("Authorize"),
+            source,
+            None,
+            refused,
+        )
+        .await;
+    }
 
     let (status, body) = match &result {
         Ok(answer) => (StatusCode::OK, render_response(answer, &request_id)),

@@ -14,8 +14,11 @@ use std::sync::Arc;
 
 /// The token service as the server sees it.
 ///
-/// Every method is synchronous and may block (a JWKS fetch, a key-ring read): the server
-/// calls them from a blocking thread, never on the async runtime. No method may panic on
+/// Every method is synchronous. The server calls them inline on its async worker threads,
+/// so they should compute and return (the `iam-sts` backend takes microseconds); a backend
+/// that waits on the network or a disk must be served with
+/// [`AppConfig::blocking_backend`](crate::AppConfig::blocking_backend), which runs each call
+/// on tokio's blocking pool instead. No method may panic on
 /// any input; a bug is reported as an [`StsFault::internal`].
 pub trait StsBackend: Send + Sync + 'static {
     /// Handles one parsed STS call. `request.caller` is `None` only for the two operations

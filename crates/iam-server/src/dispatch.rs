@@ -141,7 +141,7 @@ fn truncate(text: &str, max_chars: usize) -> String {
     text.chars().take(max_chars).collect()
 }
 
-/// What the blocking part of a request has to do.
+/// What is left of a request once it is parsed: the backend call (or refusal) and its audit.
 struct Job {
     request_id: String,
     action: Option<String>,
@@ -169,14 +169,7 @@ pub(crate) async fn handle(State(state): State<AppState>, request: Request) -> R
     let source_ip = source_ip(&request);
     let (job, operation) = prepare(&state, request, request_id.clone(), source_ip).await;
     let action_for_log = job.action.clone();
-
-    let worker_state = state.clone();
-    let finished = tokio::task::spawn_blocking(move || run(&worker_state, job))
-        .await
-        .unwrap_or_else(|_| Finished {
-            result: Err(StsFault::internal("the request could not be completed")),
-            caller: None,
-        });
+    let finished = execute(&state, job).await;
 
     let (status, body) = match &finished.result {
         Ok(output) => {
@@ -277,7 +270,7 @@ fn log_request(
     }
 }
 
-/// Reads and parses the request and decides what the blocking part does. Returns the job and
+/// Reads and parses the request and decides what the backend is asked. Returns the job and
 /// the operation label for metrics (`None` before dispatch succeeds).
 async fn prepare(
     state: &AppState,
@@ -377,10 +370,12 @@ async fn prepare(
             .headers
             .iter()
             .map(|(name, value)| {
-                (
-                    name.as_str().to_owned(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
+                // Visible ASCII (every header a client signs, in practice) copies directly.
+                let value = value.to_str().map_or_else(
+                    |_| String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    str::to_owned,
+                );
+                (name.as_str().to_owned(), value)
             })
             .collect(),
         body,
@@ -408,9 +403,30 @@ async fn prepare(
     (job, Some(operation))
 }
 
-/// The blocking part: backend calls and the audit record.
-fn run(state: &AppState, job: Job) -> Finished {
-    let (result, caller) = match job.work {
+/// Runs `work` on the backend: inline on the async worker (the backend calls are CPU-bound
+/// and take microseconds), or on the blocking pool when [`crate::AppConfig`] says the
+/// backend may block. A panic becomes `InternalFailure`.
+async fn call_backend(
+    state: &AppState,
+    work: Work,
+) -> (Result<StsOutput, StsFault>, Option<Caller>) {
+    if state.config().blocking_backend {
+        let worker_state = state.clone();
+        tokio::task::spawn_blocking(move || call_now(&worker_state, work))
+            .await
+            .unwrap_or_else(|_| {
+                (
+                    Err(StsFault::internal("the request could not be completed")),
+                    None,
+                )
+            })
+    } else {
+        call_now(state, work)
+    }
+}
+
+fn call_now(state: &AppState, work: Work) -> (Result<StsOutput, StsFault>, Option<Caller>) {
+    match work {
         Work::Refuse(fault) => (Err(fault), None),
         Work::Call(boxed) => {
             let (mut call, signed) = *boxed;
@@ -428,7 +444,12 @@ fn run(state: &AppState, job: Job) -> Finished {
                 outcome.unwrap_or_else(|_| Err(StsFault::internal("the token service failed")));
             (result, call.caller)
         }
-    };
+    }
+}
+
+/// Backend call, then the audit record.
+async fn execute(state: &AppState, job: Job) -> Finished {
+    let (result, caller) = call_backend(state, job.work).await;
     let result = audit(
         state,
         &job.request_id,
@@ -436,7 +457,8 @@ fn run(state: &AppState, job: Job) -> Finished {
         job.source_ip,
         caller.as_ref(),
         result,
-    );
+    )
+    .await;
     if let (Ok(output), Some(action)) = (&result, job.action.as_deref()) {
         if output.issued.is_some() {
             state.metrics().record_issued(action);
@@ -447,7 +469,8 @@ fn run(state: &AppState, job: Job) -> Finished {
 
 /// Writes the audit record for issued credentials and refusals. A failed write for issued
 /// credentials turns the result into `InternalFailure`: no credentials leave unaudited.
-pub(crate) fn audit(
+/// Completes once the record is flushed (the audit writer thread does the I/O).
+pub(crate) async fn audit(
     state: &AppState,
     request_id: &str,
     action: Option<&str>,
@@ -484,7 +507,7 @@ pub(crate) fn audit(
             record.error_code = Some(fault.code.clone());
         }
     }
-    match log.write(&record) {
+    match log.write_async(&record).await {
         Ok(()) => result,
         Err(error) => {
             tracing::error!(request_id, error = %error, "audit log write failed");
@@ -493,5 +516,89 @@ pub(crate) fn audit(
                 refused => refused,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use http_body_util::BodyExt as _;
+    use tower::ServiceExt as _;
+
+    use crate::app::{app, AppConfig, AppState};
+    use crate::backend::{
+        AuthorizeRequest, AuthorizeResponse, Caller, Element, RawRequest, StsBackend, StsCall,
+        StsFault, StsOutput,
+    };
+
+    /// Answers unsigned calls with the name of the thread it ran on; panics on `Panic`.
+    #[derive(Default)]
+    struct ThreadBackend {
+        threads: Mutex<Vec<Option<String>>>,
+    }
+
+    impl StsBackend for ThreadBackend {
+        fn call(&self, request: &StsCall) -> Result<StsOutput, StsFault> {
+            if request.param("Panic").is_some() {
+                panic!("backend bug");
+            }
+            let name = std::thread::current().name().map(str::to_owned);
+            self.threads.lock().unwrap().push(name);
+            Ok(StsOutput::new(vec![Element::text("Ok", "yes")]))
+        }
+        fn authenticate(&self, _: &RawRequest) -> Result<Caller, StsFault> {
+            Err(StsFault::new("InvalidClientTokenId", "no", 403))
+        }
+        fn authorize(&self, _: &AuthorizeRequest) -> Result<AuthorizeResponse, StsFault> {
+            Err(StsFault::new("AccessDenied", "no", 403))
+        }
+    }
+
+    async fn post(state: &AppState, body: &'static str) -> (StatusCode, String) {
+        let request = Request::post("/")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        let response = app(state.clone()).oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    const CALL: &str = "Action=AssumeRoleWithWebIdentity&Version=2011-06-15";
+    const PANIC: &str = "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&Panic=1";
+
+    async fn served_on(blocking_backend: bool) -> (Option<String>, StatusCode, String) {
+        let backend = Arc::new(ThreadBackend::default());
+        let config = AppConfig {
+            blocking_backend,
+            ..AppConfig::default()
+        };
+        let state = AppState::new(backend.clone(), config);
+        let (status, body) = post(&state, CALL).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.contains("<Ok>yes</Ok>"), "{body}");
+        let thread = backend.threads.lock().unwrap().pop().unwrap();
+        let (status, body) = post(&state, PANIC).await;
+        (thread, status, body)
+    }
+
+    #[tokio::test]
+    async fn backend_calls_run_inline_by_default_and_panics_become_internal_failure() {
+        let (thread, status, body) = served_on(false).await;
+        assert_eq!(thread.as_deref(), std::thread::current().name());
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(body.contains("<Code>InternalFailure</Code>"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn a_blocking_backend_runs_on_the_blocking_pool_with_the_same_answers() {
+        let (thread, status, body) = served_on(true).await;
+        assert_ne!(thread.as_deref(), std::thread::current().name());
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(body.contains("<Code>InternalFailure</Code>"), "{body}");
     }
 }

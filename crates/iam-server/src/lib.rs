@@ -23,7 +23,8 @@
 //! * An [`StsFault`] is a code, a message, an HTTP status and a [`FaultSide`]; the server
 //!   renders it as `ErrorResponse` (or the JSON error shape).
 //!
-//! Every backend method is synchronous and runs on a blocking thread; a panic in it becomes
+//! Every backend method is synchronous and runs inline on an async worker thread (or on the
+//! blocking pool with [`AppConfig::blocking_backend`]); a panic in it becomes
 //! `InternalFailure` (500).
 //!
 //! # Request handling (wire-protocol.md §2, §4, §5)

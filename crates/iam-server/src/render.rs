@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 
-use chrono::DateTime;
+use chrono::{DateTime, Datelike as _, Timelike as _};
 
 use crate::backend::{Element, StsFault, Value};
 
@@ -18,25 +18,24 @@ pub const XML_NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
 /// `<{action}Response>` with `<{action}Result>` and `ResponseMetadata`.
 pub fn success_xml(action: &str, result: &[Element], request_id: &str) -> String {
-    let mut out = String::with_capacity(512);
-    let _ = writeln!(out, "<{action}Response xmlns=\"{XML_NAMESPACE}\">");
+    let mut out = String::with_capacity(2048);
+    push_all(
+        &mut out,
+        &["<", action, "Response xmlns=\"", XML_NAMESPACE, "\">\n"],
+    );
     if result.is_empty() {
-        let _ = writeln!(out, "  <{action}Result></{action}Result>");
+        push_all(&mut out, &["  <", action, "Result></", action, "Result>\n"]);
     } else {
-        let _ = writeln!(out, "  <{action}Result>");
+        push_all(&mut out, &["  <", action, "Result>\n"]);
         for element in result {
             write_element(&mut out, element, 2);
         }
-        let _ = writeln!(out, "  </{action}Result>");
+        push_all(&mut out, &["  </", action, "Result>\n"]);
     }
-    out.push_str("  <ResponseMetadata>\n");
-    let _ = writeln!(
-        out,
-        "    <RequestId>{}</RequestId>",
-        escape_text(request_id)
-    );
-    out.push_str("  </ResponseMetadata>\n");
-    let _ = writeln!(out, "</{action}Response>");
+    out.push_str("  <ResponseMetadata>\n    <RequestId>");
+    push_escaped(&mut out, request_id);
+    out.push_str("</RequestId>\n  </ResponseMetadata>\n");
+    push_all(&mut out, &["</", action, "Response>\n"]);
     out
 }
 
@@ -58,66 +57,126 @@ pub fn error_xml(fault: &StsFault, request_id: &str) -> String {
     out
 }
 
-fn write_element(out: &mut String, element: &Element, depth: usize) {
-    let indent = "  ".repeat(depth);
-    let name = &element.name;
-    match &element.value {
-        Value::Children(children) if children.is_empty() => {
-            let _ = writeln!(out, "{indent}<{name}></{name}>");
-        }
-        Value::Children(children) => {
-            let _ = writeln!(out, "{indent}<{name}>");
-            for child in children {
-                write_element(out, child, depth + 1);
-            }
-            let _ = writeln!(out, "{indent}</{name}>");
-        }
-        Value::Text(text) => {
-            let _ = writeln!(out, "{indent}<{name}>{}</{name}>", escape_text(text));
-        }
-        Value::Integer(number) => {
-            let _ = writeln!(out, "{indent}<{name}>{number}</{name}>");
-        }
-        Value::Timestamp(millis) => {
-            let _ = writeln!(out, "{indent}<{name}>{}</{name}>", iso8601(*millis));
-        }
+fn push_all(out: &mut String, pieces: &[&str]) {
+    for piece in pieces {
+        out.push_str(piece);
     }
 }
 
-/// XML text content: `&`, `<`, `>` escaped (quick-xml), a carriage return kept as `&#13;`
-/// (parsers would otherwise normalise it away), characters XML 1.0 forbids replaced by U+FFFD.
-pub fn escape_text(text: &str) -> String {
-    let needs_cleaning = text.chars().any(|c| c == '\r' || !is_xml_char(c));
-    if !needs_cleaning {
-        return quick_xml::escape::partial_escape(text).into_owned();
+fn push_indent(out: &mut String, depth: usize) {
+    for _ in 0..depth {
+        out.push_str("  ");
     }
-    let cleaned: String = text
-        .chars()
-        .map(|c| if is_xml_char(c) { c } else { '\u{FFFD}' })
-        .collect();
-    quick_xml::escape::partial_escape(&cleaned).replace('\r', "&#13;")
+}
+
+fn write_element(out: &mut String, element: &Element, depth: usize) {
+    let name = element.name.as_str();
+    push_indent(out, depth);
+    match &element.value {
+        Value::Children(children) if children.is_empty() => {
+            push_all(out, &["<", name, "></", name, ">\n"]);
+            return;
+        }
+        Value::Children(children) => {
+            push_all(out, &["<", name, ">\n"]);
+            for child in children {
+                write_element(out, child, depth + 1);
+            }
+            push_indent(out, depth);
+        }
+        Value::Text(text) => {
+            push_all(out, &["<", name, ">"]);
+            push_escaped(out, text);
+        }
+        Value::Integer(number) => {
+            let _ = write!(out, "<{name}>{number}");
+        }
+        Value::Timestamp(millis) => {
+            push_all(out, &["<", name, ">"]);
+            push_iso8601(out, *millis, false);
+        }
+    }
+    push_all(out, &["</", name, ">\n"]);
+}
+
+/// XML text content: `&`, `<`, `>` escaped (as quick-xml's `partial_escape`), a carriage
+/// return kept as `&#13;` (parsers would otherwise normalise it away), characters XML 1.0
+/// forbids replaced by U+FFFD.
+pub fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    push_escaped(&mut out, text);
+    out
+}
+
+/// [`escape_text`] appended to `out`: runs of characters that need nothing are copied whole.
+fn push_escaped(out: &mut String, text: &str) {
+    let mut plain_from = 0;
+    for (at, c) in text.char_indices() {
+        let replacement = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '\r' => "&#13;",
+            c if is_xml_char(c) => continue,
+            _ => "\u{FFFD}",
+        };
+        out.push_str(text.get(plain_from..at).unwrap_or_default());
+        out.push_str(replacement);
+        plain_from = at + c.len_utf8();
+    }
+    out.push_str(text.get(plain_from..).unwrap_or_default());
 }
 
 fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
+/// Appends `millis` as ISO-8601 UTC; milliseconds when `always_millis` or not zero. Years
+/// outside 0..=9999 go through chrono's formatter (which signs them); beyond chrono's range
+/// (±262,000 years, no real expiry) the number itself stays visible.
+fn push_iso8601(out: &mut String, millis: i64, always_millis: bool) {
+    let with_millis = always_millis || millis.rem_euclid(1000) != 0;
+    match DateTime::from_timestamp_millis(millis) {
+        Some(time) if (0..=9999).contains(&time.year()) => {
+            let _ = write!(
+                out,
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                time.year(),
+                time.month(),
+                time.day(),
+                time.hour(),
+                time.minute(),
+                time.second()
+            );
+            if with_millis {
+                let _ = write!(out, ".{:03}", millis.rem_euclid(1000));
+            }
+            out.push('Z');
+        }
+        Some(time) if with_millis => {
+            let _ = write!(out, "{}", time.format("%Y-%m-%dT%H:%M:%S%.3fZ"));
+        }
+        Some(time) => {
+            let _ = write!(out, "{}", time.format("%Y-%m-%dT%H:%M:%SZ"));
+        }
+        None => {
+            let _ = write!(out, "{millis}");
+        }
+    }
+}
+
 /// ISO-8601 UTC: `2026-11-29T10:26:00Z`, or `…:00.611Z` when the milliseconds are not zero.
 pub fn iso8601(millis: i64) -> String {
-    match DateTime::from_timestamp_millis(millis) {
-        Some(time) if millis.rem_euclid(1000) == 0 => time.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        Some(time) => time.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-        // Out of chrono's range (±262,000 years): no real expiry, keep the number visible.
-        None => millis.to_string(),
-    }
+    let mut out = String::with_capacity(24);
+    push_iso8601(&mut out, millis, false);
+    out
 }
 
 /// ISO-8601 UTC, always with milliseconds (`2026-11-29T10:26:00.000Z`): audit timestamps.
 pub fn iso8601_millis(millis: i64) -> String {
-    match DateTime::from_timestamp_millis(millis) {
-        Some(time) => time.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-        None => millis.to_string(),
-    }
+    let mut out = String::with_capacity(24);
+    push_iso8601(&mut out, millis, true);
+    out
 }
 
 /// `{"<A>Response": {"<A>Result": {…}, "ResponseMetadata": {"RequestId": "…"}}}`.
@@ -229,5 +288,85 @@ mod tests {
             error_json(&fault, "r-1"),
             r#"{"Error":{"Code":"AccessDenied","Message":"no \"way\"","Type":"Sender"},"RequestId":"r-1"}"#
         );
+    }
+
+    #[test]
+    fn iso8601_matches_chrono_formatting_across_its_range() {
+        let samples = [
+            0_i64,
+            1_310_414_129_611,
+            1_628_196_482_000,
+            -1,
+            -62_167_219_200_000,
+            -62_167_219_200_001,
+            253_402_300_799_999,
+            253_402_300_800_000,
+            8_210_266_876_799_999,
+            i64::MAX,
+            i64::MIN,
+        ];
+        for millis in samples {
+            let reference = match DateTime::from_timestamp_millis(millis) {
+                Some(time) if millis.rem_euclid(1000) == 0 => {
+                    time.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+                }
+                Some(time) => time.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+                None => millis.to_string(),
+            };
+            assert_eq!(iso8601(millis), reference, "{millis}");
+            let reference = match DateTime::from_timestamp_millis(millis) {
+                Some(time) => time.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+                None => millis.to_string(),
+            };
+            assert_eq!(iso8601_millis(millis), reference, "{millis}");
+        }
+    }
+
+    #[test]
+    fn escaping_matches_quick_xml_with_carriage_returns_and_forbidden_characters() {
+        for text in [
+            "",
+            "plain",
+            "a&b<c>d\"e'f",
+            "\r\r",
+            "x\u{0}y\u{1F}z\u{FFFE}",
+            "émoji 🦀 & <tag>",
+            "&&&",
+        ] {
+            let cleaned: String = text
+                .chars()
+                .map(|c| if is_xml_char(c) { c } else { '\u{FFFD}' })
+                .collect();
+            let reference = quick_xml::escape::partial_escape(&cleaned).replace('\r', "&#13;");
+            assert_eq!(escape_text(text), reference, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn nested_results_keep_the_aws_layout() {
+        let result = vec![
+            Element::text("Account", "1<2"),
+            Element {
+                name: "Nested".to_owned(),
+                value: Value::Children(vec![
+                    Element {
+                        name: "Empty".to_owned(),
+                        value: Value::Children(Vec::new()),
+                    },
+                    Element {
+                        name: "Count".to_owned(),
+                        value: Value::Integer(-3),
+                    },
+                    Element {
+                        name: "At".to_owned(),
+                        value: Value::Timestamp(1_628_196_482_000),
+                    },
+                ]),
+            },
+        ];
+        let expected = "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <GetCallerIdentityResult>\n    <Account>1&lt;2</Account>\n    <Nested>\n      <Empty></Empty>\n      <Count>-3</Count>\n      <At>2021-08-05T20:48:02Z</At>\n    </Nested>\n  </GetCallerIdentityResult>\n  <ResponseMetadata>\n    <RequestId>r&amp;1</RequestId>\n  </ResponseMetadata>\n</GetCallerIdentityResponse>\n";
+        assert_eq!(success_xml("GetCallerIdentity", &result, "r&1"), expected);
+        let empty = success_xml("GetSessionToken", &[], "r");
+        assert!(empty.contains("  <GetSessionTokenResult></GetSessionTokenResult>\n"));
     }
 }
