@@ -11,12 +11,14 @@
 //!
 //! Unsigned operations (`AssumeRoleWithWebIdentity`, `AssumeRoleWithSAML` with the `saml`
 //! feature) evaluate the role's trust policy with the identity provider as the principal
-//! (its OIDC/SAML provider ARN); the trust policy and RCPs alone decide. Project decisions:
-//! only IAM OIDC providers of the directory verify tokens (built-in providers such as
-//! `accounts.google.com` have no configuration there yet, so their tokens are refused with
-//! `InvalidIdentityToken`); OAuth 2.0 access tokens (`ProviderId`) are refused; SAML
-//! sessions also record `aws:FederatedProvider` (the provider ARN), following the 2023
-//! global-keys text (evaluation.md §8 marks this disputed).
+//! (its OIDC/SAML provider ARN, or the host of a built-in web-identity provider such as
+//! `accounts.google.com`); the trust policy and RCPs alone decide. Project decisions: web
+//! identity tokens verify against the IAM OIDC providers of the role's account, then the
+//! directory's built-in providers (an account's IAM OIDC provider for the same issuer takes
+//! precedence); OAuth 2.0 access tokens (`ProviderId`) are never accepted, since validating
+//! them needs the network (see `webidentity`); SAML sessions also record
+//! `aws:FederatedProvider` (the provider ARN), following the 2023 global-keys text
+//! (evaluation.md §8 marks this disputed).
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -46,8 +48,8 @@ use crate::token::{
 };
 use crate::totp::{verify_token_code, TotpSecret, MFA_FAILED_MESSAGE};
 use crate::webidentity::{
-    check_token_length, verify_web_identity_token, OidcProvider, ProviderKeys, TokenFault,
-    WebIdentityError,
+    check_token_length, refuse_access_token, verify_web_identity_token, OidcProvider, ProviderKeys,
+    TokenFault, WebIdentityError,
 };
 
 /// The project's packed-size limit for session policies and tags, in bytes of their compact
@@ -616,27 +618,40 @@ fn percent(part: usize, whole: usize) -> u32 {
     u32::try_from(p).unwrap_or(u32::MAX)
 }
 
-/// The OIDC providers of `account` in the form the token verifier takes. A provider whose
+/// The web-identity providers that verify tokens for roles of `account`, in the form the
+/// token verifier takes: the account's IAM OIDC providers first (they win over a built-in
+/// provider with the same issuer), then the directory's built-in providers. A provider whose
 /// keys cannot be used is skipped (it then verifies no token).
-fn oidc_providers_of(dir: &Directory, account: &str) -> Vec<OidcProvider> {
-    let Some(acct) = dir.account(account) else {
-        return Vec::new();
-    };
-    acct.oidc_providers
+fn web_identity_providers_of(dir: &Directory, account: &str) -> Vec<OidcProvider> {
+    let iam = dir
+        .account(account)
+        .map(|acct| acct.oidc_providers.as_slice())
+        .unwrap_or_default()
         .iter()
         .filter_map(|p| {
-            let keys: Vec<serde_json::Value> = p.keys.iter().map(jwk_json).collect();
-            let doc = serde_json::json!({ "keys": keys });
-            let keys = ProviderKeys::from_json(&doc.to_string()).ok()?;
             OidcProvider::iam(
                 account,
                 &format!("https://{}", p.issuer),
                 p.client_ids.clone(),
-                keys,
+                provider_keys(&p.keys)?,
             )
             .ok()
-        })
-        .collect()
+        });
+    let builtin = dir.builtin_providers().iter().filter_map(|p| {
+        OidcProvider::well_known(
+            &format!("https://{}", p.host),
+            p.client_ids.clone(),
+            provider_keys(&p.keys)?,
+        )
+        .ok()
+    });
+    iam.chain(builtin).collect()
+}
+
+/// Directory JWKs as the verifier's key set; `None` when none is usable.
+fn provider_keys(keys: &[crate::directory::Jwk]) -> Option<ProviderKeys> {
+    let keys: Vec<serde_json::Value> = keys.iter().map(jwk_json).collect();
+    ProviderKeys::from_json(&serde_json::json!({ "keys": keys }).to_string()).ok()
 }
 
 /// A directory JWK as a JWK-set member.
@@ -670,6 +685,8 @@ fn token_error(e: WebIdentityError) -> StsError {
         TokenFault::Length => StsError::ValidationMessage(e.message),
         TokenFault::Expired => StsError::ExpiredTokenException(e.message),
         TokenFault::Subject => StsError::IdpRejectedClaim(e.message),
+        TokenFault::ProviderUnreachable => StsError::IdpCommunicationError(e.message),
+        TokenFault::ProviderId => StsError::InvalidParameterValue(e.message),
         _ => StsError::InvalidIdentityToken(e.message),
     }
 }
@@ -1280,11 +1297,15 @@ impl TokenService {
     }
 
     /// `AssumeRoleWithWebIdentity` (sts-api.md §6.1, §8): unsigned; the token is verified
-    /// against the OIDC providers of the role's account, then the role's trust policy is
-    /// evaluated with the provider as principal and the token's condition keys.
+    /// against the OIDC providers of the role's account and the directory's built-in
+    /// providers, then the role's trust policy is evaluated with the provider as principal
+    /// and the token's condition keys. A `ProviderId` (OAuth 2.0 access token) is never
+    /// accepted: `IDPCommunicationError` for `www.amazon.com` / `graph.facebook.com` (their
+    /// tokens can only be validated online), `InvalidParameterValue` otherwise.
     ///
     /// # Errors
     /// `ValidationError`, `InvalidIdentityToken`, `ExpiredTokenException`, `IDPRejectedClaim`,
+    /// `IDPCommunicationError`,
     /// `AccessDenied` ("Not authorized to perform sts:AssumeRoleWithWebIdentity"),
     /// `InvalidParameterValue`, `MalformedPolicyDocument`, `PackedPolicyTooLarge`,
     /// `InternalFailure`.
@@ -1335,12 +1356,10 @@ impl TokenService {
         let denied = || StsError::AccessDenied(format!("Not authorized to perform {ACTION}"));
         let dir = self.directory.current();
         let (_, role) = dir.role_by_arn(role_arn).ok_or_else(denied)?;
-        if p.provider_id.is_some() {
-            return Err(StsError::InvalidIdentityToken(
-                "OAuth 2.0 access tokens (`ProviderId`) are not supported; send an OpenID Connect id token".to_owned(),
-            ));
+        if let Some(provider_id) = &p.provider_id {
+            return Err(token_error(refuse_access_token(provider_id)));
         }
-        let providers = oidc_providers_of(&dir, &role.account_id);
+        let providers = web_identity_providers_of(&dir, &role.account_id);
         let web = verify_web_identity_token(token, &providers, now).map_err(token_error)?;
         let duration = p
             .duration_seconds

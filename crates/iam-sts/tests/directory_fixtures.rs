@@ -277,3 +277,27 @@ fn directory_can_be_shared_across_threads() {
     let handle = std::thread::spawn(move || reader.current().accounts().len());
     assert_eq!(handle.join().unwrap(), 3);
 }
+
+#[test]
+fn built_in_providers_load_keys_from_a_file_or_inline_text() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../corpus/sts/webidentity/builtin/directory.toml");
+    let d = Directory::load(path).unwrap();
+    let got: Vec<(&str, usize, usize)> = d
+        .builtin_providers()
+        .iter()
+        .map(|p| (p.host.as_str(), p.client_ids.len(), p.keys.len()))
+        .collect();
+    // Google from the shared test set (three keys, any audience); Cognito inline (one key)
+    assert_eq!(
+        got,
+        [
+            ("accounts.google.com", 0, 3),
+            ("cognito-identity.amazonaws.com", 1, 1)
+        ]
+    );
+    let cognito = &d.builtin_providers()[1];
+    assert_eq!(cognito.keys[0].kid.as_deref(), Some("ec-a"));
+    assert!(matches!(cognito.keys[0].key, JwkKey::Ec { .. }));
+    assert_eq!((cognito.origin.line, cognito.origin.col), (14, 8));
+}

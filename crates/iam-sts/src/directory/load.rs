@@ -16,12 +16,16 @@ use iam_policy::{check_policy, LineIndex, ParseOptions, PolicyType, Severity, Sp
 use toml::Spanned;
 
 use super::authz::{self, iam_arn, is_account_id};
-use super::config::{AccountConfig, ConfigFile, OrgConfig, OrgKindConfig, StatusConfig};
-use super::jwks::parse_jwks;
-use super::{
-    AccessKey, Account, Directory, KeyStatus, LoadError, LoadErrors, ManagedPolicy, MfaDevice,
-    OidcProvider, OrgUnit, Organization, Origin, PolicyText, SamlProvider, Secret, TotpSeed,
+use super::config::{
+    AccountConfig, BuiltinConfig, ConfigFile, OrgConfig, OrgKindConfig, StatusConfig,
 };
+use super::jwks::{parse_jwks, Jwk};
+use super::{
+    AccessKey, Account, BuiltinProvider, Directory, KeyStatus, LoadError, LoadErrors,
+    ManagedPolicy, MfaDevice, OidcProvider, OrgUnit, Organization, Origin, PolicyText,
+    SamlProvider, Secret, TotpSeed,
+};
+use crate::webidentity::{BUILT_IN_OIDC_PROVIDERS, OAUTH_PROVIDERS};
 
 /// A file read into memory, for turning byte offsets into line:col.
 #[derive(Debug)]
@@ -446,10 +450,135 @@ pub(super) fn load(config_path: &Path) -> Result<Directory, LoadErrors> {
             &mut warnings,
         )
     });
+    let builtin = load_builtin(
+        &cfg_ctx,
+        &base,
+        &cfg.builtin_provider,
+        &mut errors,
+        &mut warnings,
+    );
     match LoadErrors::from_vec(errors) {
         Some(e) => Err(e),
-        None => Ok(Directory::new(accounts, organization, warnings)),
+        None => Ok(Directory::new(accounts, organization, builtin, warnings)),
     }
+}
+
+/// Read the JWK set of a provider, given either as a file (`jwks_file`) or inline (`jwks`);
+/// exactly one of them must be present. Problems in inline text are reported at the config
+/// value with their line:col inside the text. `None` when the set could not be read.
+fn load_jwks(
+    cfg: &FileCtx,
+    base: &Path,
+    file: Option<&Spanned<String>>,
+    inline: Option<&Spanned<String>>,
+    owner: &Spanned<String>,
+    errors: &mut Vec<LoadError>,
+    warnings: &mut Vec<LoadError>,
+) -> Option<Vec<Jwk>> {
+    match (file, inline) {
+        (Some(f), None) => {
+            let jctx = read_named(cfg, base, f, errors)?;
+            let doc = parse_json(&jctx, errors)?;
+            Some(parse_jwks(&jctx, &doc.root, errors, warnings))
+        }
+        (None, Some(text)) => {
+            let jctx = FileCtx::new(cfg.path.clone(), text.get_ref().clone());
+            let (mut inner_errors, mut inner_warnings) = (Vec::new(), Vec::new());
+            let keys = parse_json(&jctx, &mut inner_errors)
+                .map(|doc| parse_jwks(&jctx, &doc.root, &mut inner_errors, &mut inner_warnings));
+            let at = |e: LoadError| {
+                cfg.error_spanned(
+                    text,
+                    format!("inline `jwks` at {}:{}: {}", e.line, e.col, e.message),
+                )
+            };
+            errors.extend(inner_errors.into_iter().map(at));
+            warnings.extend(inner_warnings.into_iter().map(at));
+            keys
+        }
+        _ => {
+            errors.push(cfg.error_spanned(
+                owner,
+                format!(
+                    "provider `{}` needs exactly one of `jwks_file` and `jwks`",
+                    owner.get_ref()
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// Check the client ids (accepted audiences) of a provider: 1 to 255 characters each.
+fn check_client_ids(cfg: &FileCtx, ids: &[Spanned<String>], errors: &mut Vec<LoadError>) {
+    for c in ids {
+        if !(1..=255).contains(&c.get_ref().chars().count()) {
+            errors.push(cfg.error_spanned(c, "client id must be 1 to 255 characters"));
+        }
+    }
+}
+
+/// Load the `[[builtin_provider]]` tables: only the built-in providers that issue OpenID
+/// Connect ID tokens can be given keys.
+fn load_builtin(
+    cfg: &FileCtx,
+    base: &Path,
+    list: &[Spanned<BuiltinConfig>],
+    errors: &mut Vec<LoadError>,
+    warnings: &mut Vec<LoadError>,
+) -> Vec<BuiltinProvider> {
+    let mut out: Vec<BuiltinProvider> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for bc in list {
+        let bc = bc.get_ref();
+        let host = bc.host.get_ref().as_str();
+        if !BUILT_IN_OIDC_PROVIDERS.contains(&host) {
+            let bare = host.strip_prefix("https://").unwrap_or(host);
+            let message = if OAUTH_PROVIDERS.contains(&bare) {
+                format!(
+                    "`{bare}` issues OAuth 2.0 access tokens, which only the provider can \
+                     validate (they are sent with `ProviderId`); it takes no keys"
+                )
+            } else if BUILT_IN_OIDC_PROVIDERS.contains(&bare) {
+                format!("write the built-in provider as the host `{bare}`, without `https://`")
+            } else {
+                format!(
+                    "`{host}` is not a built-in provider (expected `accounts.google.com` or \
+                     `cognito-identity.amazonaws.com`); configure other issuers with \
+                     `[[account.oidc_provider]]`"
+                )
+            };
+            errors.push(cfg.error_spanned(&bc.host, message));
+            continue;
+        }
+        if seen.contains(&host) {
+            errors.push(cfg.error_spanned(
+                &bc.host,
+                format!("built-in provider `{host}` is configured twice"),
+            ));
+            continue;
+        }
+        seen.push(host);
+        check_client_ids(cfg, &bc.client_ids, errors);
+        let Some(keys) = load_jwks(
+            cfg,
+            base,
+            bc.jwks_file.as_ref(),
+            bc.jwks.as_ref(),
+            &bc.host,
+            errors,
+            warnings,
+        ) else {
+            continue;
+        };
+        out.push(BuiltinProvider {
+            host: host.to_owned(),
+            client_ids: bc.client_ids.iter().map(|c| c.get_ref().clone()).collect(),
+            keys,
+            origin: cfg.origin(bc.host.span().start),
+        });
+    }
+    out
 }
 
 /// `AKIA` + 16 characters of the base32 alphabet.
@@ -778,11 +907,7 @@ fn load_account(
             continue;
         }
         seen_issuers.push(issuer.clone());
-        for c in &oc.client_ids {
-            if !(1..=255).contains(&c.get_ref().chars().count()) {
-                errors.push(cfg.error_spanned(c, "client id must be 1 to 255 characters"));
-            }
-        }
+        check_client_ids(cfg, &oc.client_ids, errors);
         if oc.client_ids.is_empty() {
             warnings.push(cfg.error_spanned(
                 &oc.url,
@@ -797,12 +922,16 @@ fn load_account(
                 ));
             }
         }
-        let Some(jctx) = read_named(cfg, base, &oc.jwks_file, errors) else {
+        let Some(keys) = load_jwks(
+            cfg,
+            base,
+            oc.jwks_file.as_ref(),
+            oc.jwks.as_ref(),
+            &oc.url,
+            errors,
+            warnings,
+        ) else {
             continue;
-        };
-        let keys = match parse_json(&jctx, errors) {
-            Some(doc) => parse_jwks(&jctx, &doc.root, errors, warnings),
-            None => Vec::new(),
         };
         oidc_providers.push(OidcProvider {
             arn: format!("arn:aws:iam::{id}:oidc-provider/{issuer}"),
