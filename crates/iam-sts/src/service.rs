@@ -774,6 +774,16 @@ fn token_error(e: WebIdentityError) -> StsError {
     }
 }
 
+/// GetSessionToken and GetFederationToken take long-term credentials only.
+fn refuse_temporary_caller(caller: &Caller, operation: &str) -> Result<(), StsError> {
+    if caller.is_temporary() {
+        return Err(StsError::AccessDenied(format!(
+            "Cannot call {operation} with session credentials"
+        )));
+    }
+    Ok(())
+}
+
 /// The session policies parse and every managed one exists in `account` (sts-api.md §2.3).
 fn check_session_policy_documents(
     dir: &Directory,
@@ -1662,6 +1672,17 @@ impl TokenService {
         )
     }
 
+    /// The lifetime of a GetSessionToken / GetFederationToken session: `DurationSeconds` or
+    /// the default, capped for the root user (sts-api.md §4, §5).
+    fn user_session_duration(&self, caller: &Caller, requested: Option<i64>) -> i64 {
+        let duration = requested.unwrap_or(self.config.default_session_duration);
+        if caller.kind == CallerKind::Root {
+            duration.min(ROOT_SESSION_MAX_SECONDS)
+        } else {
+            duration
+        }
+    }
+
     /// Issues the role session `g` describes: new keys, the sealed record, and the answer's
     /// `AssumedRoleUser` (`<role id>:<session>`, `arn:aws:sts::<account>:assumed-role/...`).
     fn issue_role_session(
@@ -1781,22 +1802,13 @@ impl TokenService {
         p: &GetSessionTokenParams,
     ) -> Result<IssuedCredentials, StsError> {
         let now = self.clock.now();
-        if caller.is_temporary() {
-            return Err(StsError::AccessDenied(
-                "Cannot call GetSessionToken with session credentials".to_owned(),
-            ));
-        }
+        refuse_temporary_caller(caller, "GetSessionToken")?;
         let mut checks = Checks::default();
         checks.duration(p.duration_seconds, 129_600);
         checks.mfa(p.serial_number.as_deref(), p.token_code.as_deref());
         checks.min_token_size(p.minimum_session_token_size);
         checks.finish()?;
-        let mut duration = p
-            .duration_seconds
-            .unwrap_or(self.config.default_session_duration);
-        if caller.kind == CallerKind::Root {
-            duration = duration.min(ROOT_SESSION_MAX_SECONDS);
-        }
+        let duration = self.user_session_duration(caller, p.duration_seconds);
         let dir = self.directory.current();
         let mfa = match (p.serial_number.as_deref(), p.token_code.as_deref()) {
             (None, None) => MfaInfo::default(),
@@ -1859,11 +1871,7 @@ impl TokenService {
         p: &GetFederationTokenParams,
     ) -> Result<IssuedCredentials, StsError> {
         let now = self.clock.now();
-        if caller.is_temporary() {
-            return Err(StsError::AccessDenied(
-                "Cannot call GetFederationToken with session credentials".to_owned(),
-            ));
-        }
+        refuse_temporary_caller(caller, "GetFederationToken")?;
         let mut checks = Checks::default();
         let name = checks.required(p.name.as_deref(), "name");
         if let Some(n) = name {
@@ -1906,12 +1914,7 @@ impl TokenService {
         let dir = self.directory.current();
         check_session_policy_documents(&dir, &caller.account, p.policy.as_deref(), &p.policy_arns)?;
         let packed_pct = packed_percent(p.policy.as_deref(), &p.policy_arns, &p.tags)?;
-        let mut duration = p
-            .duration_seconds
-            .unwrap_or(self.config.default_session_duration);
-        if caller.kind == CallerKind::Root {
-            duration = duration.min(ROOT_SESSION_MAX_SECONDS);
-        }
+        let duration = self.user_session_duration(caller, p.duration_seconds);
         let (access_key_id, secret) = self.new_keys(&caller.account)?;
         let record = SessionRecord {
             version: 0,
