@@ -364,6 +364,45 @@ fn first_occurrence(
     Ok(())
 }
 
+/// Record the config value `value` as a directory-wide unique `what`; false (with the error
+/// pushed) when it was seen before.
+fn unique_in_directory(
+    cfg: &FileCtx,
+    seen: &mut HashMap<String, Origin>,
+    value: &Spanned<String>,
+    what: &str,
+    errors: &mut Vec<LoadError>,
+) -> bool {
+    let here = cfg.origin(value.span().start);
+    match first_occurrence(seen, value.get_ref(), here, what) {
+        Ok(()) => true,
+        Err(e) => {
+            errors.push(e);
+            false
+        }
+    }
+}
+
+/// The user of `account` named by the config value `name`; `None` (with the error pushed)
+/// when there is none.
+fn owning_user<'a>(
+    cfg: &FileCtx,
+    users: &'a mut [crate::directory::User],
+    name: &Spanned<String>,
+    account: &str,
+    errors: &mut Vec<LoadError>,
+) -> Option<&'a mut crate::directory::User> {
+    let user_name = name.get_ref();
+    let user = user_named(users, user_name);
+    if user.is_none() {
+        errors.push(cfg.error_spanned(
+            name,
+            format!("unknown user `{user_name}` in account `{account}`"),
+        ));
+    }
+    user
+}
+
 /// The user called `name` (IAM user names compare case-insensitively).
 fn user_named<'a>(
     users: &'a mut [crate::directory::User],
@@ -782,17 +821,8 @@ fn load_account(
             ));
             ok = false;
         }
-        let here = cfg.origin(kc.id.span().start);
-        if let Err(e) = first_occurrence(&mut seen.keys, key_id, here, "access key id") {
-            errors.push(e);
-            ok = false;
-        }
-        let user_name = kc.user.get_ref();
-        let Some(user) = user_named(&mut data.users, user_name) else {
-            errors.push(cfg.error_spanned(
-                &kc.user,
-                format!("unknown user `{user_name}` in account `{id}`"),
-            ));
+        ok &= unique_in_directory(cfg, &mut seen.keys, &kc.id, "access key id", errors);
+        let Some(user) = owning_user(cfg, &mut data.users, &kc.user, &id, errors) else {
             continue;
         };
         if ok {
@@ -855,17 +885,8 @@ fn load_account(
                 None
             }
         };
-        let here = cfg.origin(mc.serial.span().start);
-        if let Err(e) = first_occurrence(&mut seen.serials, serial, here, "mfa serial") {
-            errors.push(e);
-            ok = false;
-        }
-        let user_name = mc.user.get_ref();
-        let Some(user) = user_named(&mut data.users, user_name) else {
-            errors.push(cfg.error_spanned(
-                &mc.user,
-                format!("unknown user `{user_name}` in account `{id}`"),
-            ));
+        ok &= unique_in_directory(cfg, &mut seen.serials, &mc.serial, "mfa serial", errors);
+        let Some(user) = owning_user(cfg, &mut data.users, &mc.user, &id, errors) else {
             continue;
         };
         if let (true, Some(seed)) = (ok, seed) {
