@@ -47,16 +47,7 @@ fn without_a_session_policy_the_federated_user_has_no_permissions() {
         .get_federation_token(&f.alice(), &fed("nopol"))
         .unwrap();
     let c = f.session_caller(&out.credentials);
-    let a = f
-        .service
-        .authorize(
-            &c,
-            "s3:GetObject",
-            "arn:aws:s3:::b/k",
-            Some(ACCT),
-            &Context::new(),
-        )
-        .unwrap();
+    let a = f.authorize(&c, "s3:GetObject", "arn:aws:s3:::b/k");
     assert!(!a.is_allowed());
 }
 
@@ -70,12 +61,7 @@ fn effective_permissions_are_the_intersection_of_user_and_session_policy() {
     let out = f.service.get_federation_token(&f.alice(), &p).unwrap();
     assert!(out.packed_policy_size.unwrap() > 0);
     let c = f.session_caller(&out.credentials);
-    let ok = |action: &str| {
-        f.service
-            .authorize(&c, action, "arn:aws:s3:::b/k", Some(ACCT), &Context::new())
-            .unwrap()
-            .is_allowed()
-    };
+    let ok = |action: &str| f.authorize(&c, action, "arn:aws:s3:::b/k").is_allowed();
     assert!(ok("s3:GetObject"), "user and session policy allow");
     assert!(!ok("s3:PutObject"), "session policy does not allow");
     assert!(!ok("ec2:RunInstances"), "user policy does not allow");
@@ -87,15 +73,7 @@ fn effective_permissions_are_the_intersection_of_user_and_session_policy() {
     let out = f.service.get_federation_token(&f.alice(), &p).unwrap();
     let c = f.session_caller(&out.credentials);
     assert!(f
-        .service
-        .authorize(
-            &c,
-            "s3:GetObject",
-            "arn:aws:s3:::b/k",
-            Some(ACCT),
-            &Context::new()
-        )
-        .unwrap()
+        .authorize(&c, "s3:GetObject", "arn:aws:s3:::b/k")
         .is_allowed());
 }
 
@@ -236,16 +214,7 @@ fn name_policy_duration_and_tag_constraints() {
         .unwrap();
     // Session tags override the user's tag of the same key.
     let c = f.session_caller(&out.credentials);
-    let a = f
-        .service
-        .authorize(
-            &c,
-            "s3:GetObject",
-            "arn:aws:s3:::b/k",
-            Some(ACCT),
-            &Context::new(),
-        )
-        .unwrap();
+    let a = f.authorize(&c, "s3:GetObject", "arn:aws:s3:::b/k");
     assert_eq!(
         a.request
             .context()
