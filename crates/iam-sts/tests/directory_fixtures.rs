@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use iam_sts::directory::{Directory, JwkKey, KeyStatus, LoadErrors, SharedDirectory};
+use iam_sts::directory::{Directory, JwkKey, KeyStatus, LoadErrors, PolicyText, SharedDirectory};
 
 fn corpus(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -13,6 +13,11 @@ fn corpus(rel: &str) -> PathBuf {
 
 fn good() -> Result<Directory, LoadErrors> {
     Directory::load(corpus("good/directory.toml"))
+}
+
+/// The names of `policies`, in order.
+fn names<'a>(policies: &[&'a PolicyText]) -> Vec<&'a str> {
+    policies.iter().map(|p| p.name.as_str()).collect()
 }
 
 #[test]
@@ -76,14 +81,8 @@ fn user_policies_come_inline_then_attached_then_groups() {
         .unwrap();
     assert_eq!(alice.id, "AIDAEXAMPLEALICE00001");
     assert_eq!(alice.tags[0].key, "team");
-    let names: Vec<&str> = d
-        .policies_of_user(alice)
-        .unwrap()
-        .iter()
-        .map(|p| p.name.as_str())
-        .collect();
     assert_eq!(
-        names,
+        names(&d.policies_of_user(alice).unwrap()),
         [
             "alice-s3",
             "arn:aws:iam::111122223333:policy/ec2-read",
@@ -116,14 +115,8 @@ fn role_lookups_give_trust_policies_and_session_limits() {
     assert_eq!(deploy.max_session_duration, 7200, "config setting applies");
     assert!(deploy.trust_policy.text.contains("sts:AssumeRole"));
     assert_eq!(deploy.tags[0].value, "prod");
-    let names: Vec<&str> = d
-        .policies_of_role(deploy)
-        .unwrap()
-        .iter()
-        .map(|p| p.name.as_str())
-        .collect();
     assert_eq!(
-        names,
+        names(&d.policies_of_role(deploy).unwrap()),
         ["deploy-inline", "arn:aws:iam::111122223333:policy/ec2-read"]
     );
     assert!(d.boundary_of_role(deploy).unwrap().is_some());

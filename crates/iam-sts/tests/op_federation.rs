@@ -18,6 +18,17 @@ fn fed(name: &str) -> GetFederationTokenParams {
 
 const S3_GET: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
 
+/// The caller of a federated user `name` of alice whose session policy allows
+/// `s3:GetObject`.
+fn s3_reader(f: &Fixture, name: &str) -> iam_sts::session::Caller {
+    let p = GetFederationTokenParams {
+        policy: Some(S3_GET.into()),
+        ..fed(name)
+    };
+    let out = f.service.get_federation_token(&f.alice(), &p).unwrap();
+    f.session_caller(&out.credentials)
+}
+
 #[test]
 fn federated_user_arn_id_and_packed_size() {
     let f = Fixture::new();
@@ -243,17 +254,7 @@ fn tags_are_accepted_from_a_caller_allowed_to_tag() {
 #[test]
 fn federated_users_may_call_only_get_caller_identity() {
     let f = Fixture::new();
-    let out = f
-        .service
-        .get_federation_token(
-            &f.alice(),
-            &GetFederationTokenParams {
-                policy: Some(S3_GET.into()),
-                ..fed("only")
-            },
-        )
-        .unwrap();
-    let c = f.session_caller(&out.credentials);
+    let c = s3_reader(&f, "only");
     assert_eq!(
         f.service.get_caller_identity(&c).arn,
         "arn:aws:sts::111122223333:federated-user/only"
@@ -284,17 +285,7 @@ fn federated_users_may_call_only_get_caller_identity() {
 #[test]
 fn federated_users_get_no_iam_api() {
     let f = Fixture::new();
-    let out = f
-        .service
-        .get_federation_token(
-            &f.alice(),
-            &GetFederationTokenParams {
-                policy: Some(S3_GET.into()),
-                ..fed("noiam")
-            },
-        )
-        .unwrap();
-    let c = f.session_caller(&out.credentials);
+    let c = s3_reader(&f, "noiam");
     let e = f
         .service
         .authorize(&c, "iam:ListUsers", "*", None, &Context::new())
