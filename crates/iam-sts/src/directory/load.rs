@@ -548,13 +548,28 @@ fn load_jwks(
     }
 }
 
-/// Check the client ids (accepted audiences) of a provider: 1 to 255 characters each.
-fn check_client_ids(cfg: &FileCtx, ids: &[Spanned<String>], errors: &mut Vec<LoadError>) {
-    for c in ids {
+/// The client ids (accepted audiences, 1 to 255 characters each) and the JWK set
+/// (`jwks_file` or inline `jwks`, see [`load_jwks`]) of the web-identity provider `owner`.
+/// `None` when the keys could not be read.
+fn provider_keys(
+    cfg: &FileCtx,
+    base: &Path,
+    owner: &Spanned<String>,
+    client_ids: &[Spanned<String>],
+    (jwks_file, jwks): (Option<&Spanned<String>>, Option<&Spanned<String>>),
+    errors: &mut Vec<LoadError>,
+    warnings: &mut Vec<LoadError>,
+) -> Option<(Vec<String>, Vec<Jwk>)> {
+    for c in client_ids {
         if !(1..=255).contains(&c.get_ref().chars().count()) {
             errors.push(cfg.error_spanned(c, "client id must be 1 to 255 characters"));
         }
     }
+    let keys = load_jwks(cfg, base, jwks_file, jwks, owner, errors, warnings)?;
+    Some((
+        client_ids.iter().map(|c| c.get_ref().clone()).collect(),
+        keys,
+    ))
 }
 
 /// Load the `[[builtin_provider]]` tables: only the built-in providers that issue OpenID
@@ -598,21 +613,15 @@ fn load_builtin(
             continue;
         }
         seen.push(host);
-        check_client_ids(cfg, &bc.client_ids, errors);
-        let Some(keys) = load_jwks(
-            cfg,
-            base,
-            bc.jwks_file.as_ref(),
-            bc.jwks.as_ref(),
-            &bc.host,
-            errors,
-            warnings,
-        ) else {
+        let jwks = (bc.jwks_file.as_ref(), bc.jwks.as_ref());
+        let Some((client_ids, keys)) =
+            provider_keys(cfg, base, &bc.host, &bc.client_ids, jwks, errors, warnings)
+        else {
             continue;
         };
         out.push(BuiltinProvider {
             host: host.to_owned(),
-            client_ids: bc.client_ids.iter().map(|c| c.get_ref().clone()).collect(),
+            client_ids,
             keys,
             origin: cfg.origin(bc.host.span().start),
         });
@@ -928,7 +937,6 @@ fn load_account(
             continue;
         }
         seen_issuers.push(issuer.clone());
-        check_client_ids(cfg, &oc.client_ids, errors);
         if oc.client_ids.is_empty() {
             warnings.push(cfg.error_spanned(
                 &oc.url,
@@ -943,22 +951,17 @@ fn load_account(
                 ));
             }
         }
-        let Some(keys) = load_jwks(
-            cfg,
-            base,
-            oc.jwks_file.as_ref(),
-            oc.jwks.as_ref(),
-            &oc.url,
-            errors,
-            warnings,
-        ) else {
+        let jwks = (oc.jwks_file.as_ref(), oc.jwks.as_ref());
+        let Some((client_ids, keys)) =
+            provider_keys(cfg, base, &oc.url, &oc.client_ids, jwks, errors, warnings)
+        else {
             continue;
         };
         oidc_providers.push(OidcProvider {
             arn: format!("arn:aws:iam::{id}:oidc-provider/{issuer}"),
             url: url.clone(),
             issuer,
-            client_ids: oc.client_ids.iter().map(|c| c.get_ref().clone()).collect(),
+            client_ids,
             thumbprints: oc
                 .thumbprints
                 .iter()
