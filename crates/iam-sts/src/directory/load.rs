@@ -127,27 +127,64 @@ pub(super) fn base32_decode(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Check `text` as a policy of type `ty`. `anchor` is where the text starts in `ctx`;
+/// What a policy document is: how it is named, checked and reported.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PolicyKind<'n> {
+    /// The policy's name (an ARN for managed policies).
+    pub name: &'n str,
+    /// How messages name the document (`trust policy of role `x``).
+    pub what: &'n str,
+    /// The policy type it is checked as.
+    pub ty: PolicyType,
+    /// A managed policy (checked with the managed-policy size limit).
+    pub managed: bool,
+    /// Owned by AWS (no size limit applies).
+    pub aws_owned: bool,
+}
+
+impl<'n> PolicyKind<'n> {
+    /// An inline (or organization) policy of type `ty`.
+    pub fn inline(name: &'n str, what: &'n str, ty: PolicyType) -> Self {
+        PolicyKind {
+            name,
+            what,
+            ty,
+            managed: false,
+            aws_owned: false,
+        }
+    }
+
+    /// A managed identity policy; `aws_owned` for `arn:aws:iam::aws:policy/...`.
+    pub fn managed(name: &'n str, what: &'n str, aws_owned: bool) -> Self {
+        PolicyKind {
+            name,
+            what,
+            ty: PolicyType::Identity,
+            managed: true,
+            aws_owned,
+        }
+    }
+}
+
+/// Check `text` as a policy of type `kind.ty`. `anchor` is where the text starts in `ctx`;
 /// when `exact`, the text is a verbatim slice of the file at `anchor` and diagnostics are
 /// reported at their own position in the file, otherwise at `anchor`. Every message also
 /// gives the diagnostic's line:col inside the policy text.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one call site per document origin; a struct would only rename them"
-)]
 fn check_text(
     ctx: &FileCtx,
     text: String,
-    anchor: usize,
-    exact: bool,
-    name: &str,
-    what: &str,
-    ty: PolicyType,
-    managed: bool,
-    aws_owned: bool,
+    (anchor, exact): (usize, bool),
+    kind: &PolicyKind<'_>,
     errors: &mut Vec<LoadError>,
     warnings: &mut Vec<LoadError>,
 ) -> Option<PolicyText> {
+    let PolicyKind {
+        name,
+        what,
+        ty,
+        managed,
+        aws_owned,
+    } = *kind;
     let options = ParseOptions {
         policy_type: ty,
         managed,
@@ -198,18 +235,14 @@ fn check_text(
 
 /// Check a policy document embedded in a JSON file: an object, or a string holding JSON
 /// (URL-encoded as IAM returns it, or plain).
-#[expect(clippy::too_many_arguments, reason = "mirrors check_text")]
 pub(super) fn check_embedded(
     ctx: &FileCtx,
     v: &Value<'_>,
-    name: &str,
-    what: &str,
-    ty: PolicyType,
-    managed: bool,
-    aws_owned: bool,
+    kind: &PolicyKind<'_>,
     errors: &mut Vec<LoadError>,
     warnings: &mut Vec<LoadError>,
 ) -> Option<PolicyText> {
+    let what = kind.what;
     match &v.kind {
         ValueKind::Object(_) => {
             let Some(text) = v.span.slice(&ctx.text) else {
@@ -219,13 +252,8 @@ pub(super) fn check_embedded(
             check_text(
                 ctx,
                 text.to_string(),
-                v.span.start,
-                true,
-                name,
-                what,
-                ty,
-                managed,
-                aws_owned,
+                (v.span.start, true),
+                kind,
                 errors,
                 warnings,
             )
@@ -245,19 +273,7 @@ pub(super) fn check_embedded(
                     }
                 }
             };
-            check_text(
-                ctx,
-                text,
-                v.span.start,
-                false,
-                name,
-                what,
-                ty,
-                managed,
-                aws_owned,
-                errors,
-                warnings,
-            )
+            check_text(ctx, text, (v.span.start, false), kind, errors, warnings)
         }
         _ => {
             errors.push(ctx.error(
@@ -764,13 +780,8 @@ fn load_account(
         if let Some(policy) = check_text(
             &pctx,
             pctx.text.clone(),
-            0,
-            true,
-            arn,
-            &what,
-            PolicyType::Identity,
-            true,
-            true,
+            (0, true),
+            &PolicyKind::managed(arn, &what, true),
             errors,
             warnings,
         ) {
@@ -1075,13 +1086,11 @@ fn builtin(
     let mut p = check_text(
         cfg,
         text.to_string(),
-        at,
-        false,
-        name,
-        name,
-        check_as,
-        true,
-        true,
+        (at, false),
+        &PolicyKind {
+            ty: check_as,
+            ..PolicyKind::managed(name, name, true)
+        },
         errors,
         &mut ignored,
     )?;
@@ -1269,32 +1278,16 @@ fn load_org(
             OrgKindConfig::Rcp => PolicyType::Rcp,
         };
         let what = format!("{} `{name}`", ty);
+        let kind = PolicyKind::inline(name, &what, ty);
         let policy = match (&pc.file, &pc.text) {
             (Some(f), None) => read_named(cfg, base, f, errors).and_then(|pctx| {
-                check_text(
-                    &pctx,
-                    pctx.text.clone(),
-                    0,
-                    true,
-                    name,
-                    &what,
-                    ty,
-                    false,
-                    false,
-                    errors,
-                    warnings,
-                )
+                check_text(&pctx, pctx.text.clone(), (0, true), &kind, errors, warnings)
             }),
             (None, Some(t)) => check_text(
                 cfg,
                 t.get_ref().clone(),
-                t.span().start,
-                false,
-                name,
-                &what,
-                ty,
-                false,
-                false,
+                (t.span().start, false),
+                &kind,
                 errors,
                 warnings,
             ),
