@@ -1725,16 +1725,30 @@ impl TokenService {
             access_key_id,
             secret_access_key: secret,
         };
-        let (credentials, size) = self.seal(&record, now, minimum_session_token_size)?;
+        let mut issued = self.seal_issued(&record, now, minimum_session_token_size)?;
+        issued.assumed_role_user = Some(AssumedRoleUser {
+            assumed_role_id: format!("{}:{session_name}", role.id),
+            arn: session_arn,
+        });
+        issued.packed_policy_size = g.packed_policy_size;
+        Ok(issued)
+    }
+
+    /// Seals `record` into credentials; the answer carries the record's source identity and
+    /// the token size, and no user or packed size yet.
+    fn seal_issued(
+        &self,
+        record: &SessionRecord,
+        now: DateTime<Utc>,
+        minimum_session_token_size: Option<i64>,
+    ) -> Result<IssuedCredentials, StsError> {
+        let (credentials, size) = self.seal(record, now, minimum_session_token_size)?;
         Ok(IssuedCredentials {
             credentials,
-            assumed_role_user: Some(AssumedRoleUser {
-                assumed_role_id: format!("{}:{session_name}", role.id),
-                arn: session_arn,
-            }),
+            assumed_role_user: None,
             federated_user: None,
-            packed_policy_size: g.packed_policy_size,
-            source_identity: g.source_identity,
+            packed_policy_size: None,
+            source_identity: record.source_identity.clone(),
             session_token_size: size,
             session_token_utilization: percent(size, TOKEN_SIZE_BUDGET),
         })
@@ -1847,16 +1861,7 @@ impl TokenService {
             access_key_id,
             secret_access_key: secret,
         };
-        let (credentials, size) = self.seal(&record, now, p.minimum_session_token_size)?;
-        Ok(IssuedCredentials {
-            credentials,
-            assumed_role_user: None,
-            federated_user: None,
-            packed_policy_size: None,
-            source_identity: None,
-            session_token_size: size,
-            session_token_utilization: percent(size, TOKEN_SIZE_BUDGET),
-        })
+        self.seal_issued(&record, now, p.minimum_session_token_size)
     }
 
     /// `GetFederationToken` (sts-api.md §5).
@@ -1939,19 +1944,13 @@ impl TokenService {
             access_key_id,
             secret_access_key: secret,
         };
-        let (credentials, size) = self.seal(&record, now, p.minimum_session_token_size)?;
-        Ok(IssuedCredentials {
-            credentials,
-            assumed_role_user: None,
-            federated_user: Some(FederatedUser {
-                federated_user_id: format!("{}:{name}", caller.account),
-                arn: fed_arn,
-            }),
-            packed_policy_size: Some(packed_pct),
-            source_identity: None,
-            session_token_size: size,
-            session_token_utilization: percent(size, TOKEN_SIZE_BUDGET),
-        })
+        let mut issued = self.seal_issued(&record, now, p.minimum_session_token_size)?;
+        issued.federated_user = Some(FederatedUser {
+            federated_user_id: format!("{}:{name}", caller.account),
+            arn: fed_arn,
+        });
+        issued.packed_policy_size = Some(packed_pct);
+        Ok(issued)
     }
 
     /// `GetCallerIdentity` (sts-api.md §6.3, §10.2): no permission needed, never denied.
