@@ -13,7 +13,7 @@ use iam_policy::context::Context;
 use iam_sts::service::{AssumeRoleWithWebIdentityParams, TokenService};
 use serde_json::{json, Value};
 use webid_support::{
-    corpus_path, err, params, service_at, sign_es256, sign_with, start, with, ACCT,
+    corpus_path, err, params, refusal, service_at, sign_es256, sign_with, start, with, ACCT,
 };
 
 const GOOGLE: &str = "accounts.google.com";
@@ -228,20 +228,17 @@ fn signature_by_a_key_the_provider_does_not_publish_is_refused() {
     let svc = service();
     // rsa-b's private key under rsa-a's kid
     let forged = sign_with("rsa-b.pem", "rsa-a", &google_claims());
-    assert_eq!(
-        err(&svc, &params(GOOGLE_ROLE, &forged)).code(),
-        "InvalidIdentityToken"
-    );
+    assert_eq!(refusal(&svc, GOOGLE_ROLE, &forged), "InvalidIdentityToken");
     // Cognito's inline set holds only ec-a: an RSA-signed Cognito token names an unknown kid
     let wrong_key = sign_with("rsa-a.pem", "rsa-a", &cognito_claims());
     assert_eq!(
-        err(&svc, &params(COGNITO_ROLE, &wrong_key)).code(),
+        refusal(&svc, COGNITO_ROLE, &wrong_key),
         "InvalidIdentityToken"
     );
     let mut tampered = sign_es256(&cognito_claims());
     tampered.push('A');
     assert_eq!(
-        err(&svc, &params(COGNITO_ROLE, &tampered)).code(),
+        refusal(&svc, COGNITO_ROLE, &tampered),
         "InvalidIdentityToken"
     );
 }
@@ -277,10 +274,7 @@ fn expired_google_token_is_expired_token_exception() {
         "exp",
         json!(start().timestamp() - 1),
     ));
-    assert_eq!(
-        err(&svc, &params(GOOGLE_ROLE, &t)).code(),
-        "ExpiredTokenException"
-    );
+    assert_eq!(refusal(&svc, GOOGLE_ROLE, &t), "ExpiredTokenException");
 }
 
 #[test]

@@ -93,3 +93,8 @@ pub fn err(svc: &TokenService, p: &AssumeRoleWithWebIdentityParams) -> StsError 
         Err(e) => e,
     }
 }
+
+/// The error code answering `token` for `role` (the request must fail).
+pub fn refusal(svc: &TokenService, role: &str, token: &str) -> &'static str {
+    err(svc, &params(role, token)).code()
+}
