@@ -338,3 +338,35 @@ fn provider_id_other_than_an_oauth_provider_is_an_invalid_parameter() {
     let e = err(&svc, &with_provider_id(GOOGLE_ROLE, &jwt, "abc"));
     assert_eq!(e.code(), "ValidationError");
 }
+
+#[test]
+fn an_accounts_own_oidc_provider_for_the_issuer_wins_over_the_built_in_one() {
+    // the account registers accounts.google.com as an IAM OIDC provider: its tokens then
+    // come from that provider, named by ARN, not by host
+    let dir = std::env::temp_dir().join(format!("iam-sts-webid-iam-google-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let builtin = std::fs::read_to_string(config("directory.toml")).unwrap();
+    let toml = builtin
+        .replace("../jwks.json", &corpus_path("jwks.json"))
+        .replace(
+            "file = \"prod.json\"\n",
+            &format!(
+            "file = \"{}\"\n\n[[account.oidc_provider]]\nurl = \"https://accounts.google.com\"\n\
+             client_ids = [\"{WEB_CLIENT}\"]\njwks_file = \"{}\"\n",
+            corpus_path("builtin/prod.json"),
+            corpus_path("jwks.json")
+        ),
+        );
+    std::fs::write(dir.join("directory.toml"), toml).unwrap();
+    let svc = service_at(&dir.join("directory.toml"));
+    let t = google(&google_claims());
+    let out = svc
+        .assume_role_with_web_identity(&params(ARN_ROLE, &t))
+        .unwrap();
+    assert_eq!(
+        out.provider,
+        "arn:aws:iam::111122223333:oidc-provider/accounts.google.com"
+    );
+    assert_eq!(err(&svc, &params(GOOGLE_ROLE, &t)).message(), DENIED);
+    let _ = std::fs::remove_dir_all(&dir);
+}
