@@ -48,7 +48,8 @@
 //! url = "https://token.actions.githubusercontent.com"   # https, no query or fragment
 //! client_ids = ["sts.amazonaws.com"]                    # accepted `aud` values
 //! thumbprints = ["6938fd4d98bab03faadb97b34396831e3780aea1"]   # 40 hex each, optional
-//! jwks_file = "jwks/github.json"   # the provider's JWK set (RSA or EC P-256/384/521 keys)
+//! jwks_file = "jwks/github.json"   # the provider's JWK set (RSA or EC P-256/384/521 keys);
+//!                                  # or inline: jwks = '''{"keys": [...]}'''
 //!
 //! [[account.saml_provider]]
 //! name = "corp-idp"                # ARN arn:aws:iam::<account>:saml-provider/<name>
@@ -57,6 +58,23 @@
 //! [[account.aws_managed_policy]]   # documents of AWS-managed policies the export lacks
 //! arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 //! file = "aws-managed/ReadOnlyAccess.json"
+//!
+//! # Built-in web-identity providers (all accounts): AWS knows their keys, an offline
+//! # directory must declare them. Trust policies name them by host:
+//! # `"Federated": "accounts.google.com"`.
+//! [[builtin_provider]]
+//! host = "accounts.google.com"     # or "cognito-identity.amazonaws.com"; `www.amazon.com`
+//!                                  # and `graph.facebook.com` take no keys (their OAuth 2.0
+//!                                  # access tokens need the network)
+//! jwks_file = "jwks/google.json"   # or inline `jwks`, as for an OIDC provider
+//! # client_ids = ["…apps.googleusercontent.com"]  # optional; omitted, any audience is
+//! #                                # accepted (as in AWS) and the trust policy tests `:aud`
+//!
+//! [[builtin_provider]]
+//! host = "cognito-identity.amazonaws.com"
+//! jwks = '''{"keys": [{"kty": "EC", "kid": "c1", "crv": "P-256",
+//!   "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+//!   "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}'''
 //!
 //! [organization]
 //! id = "o-a1b2c3d4e5"              # o- + 10 to 32 of a-z, 0-9
@@ -420,6 +438,21 @@ pub struct OidcProvider {
     pub origin: Origin,
 }
 
+/// A built-in web-identity provider (`accounts.google.com`, `cognito-identity.amazonaws.com`)
+/// with the keys AWS would fetch from it; shared by all accounts.
+#[derive(Debug, Clone)]
+pub struct BuiltinProvider {
+    /// The host: the `Federated` principal, the condition-key prefix and the issuer without
+    /// `https://`.
+    pub host: String,
+    /// Accepted `aud` values; empty: any audience (AWS keeps no list for these providers).
+    pub client_ids: Vec<String>,
+    /// The signing keys.
+    pub keys: Vec<Jwk>,
+    /// Where the provider is configured.
+    pub origin: Origin,
+}
+
 /// An IAM SAML identity provider.
 #[derive(Debug, Clone)]
 pub struct SamlProvider {
@@ -568,6 +601,7 @@ type Slot = (String, usize);
 pub struct Directory {
     accounts: BTreeMap<String, Account>,
     organization: Option<Organization>,
+    builtin_providers: Vec<BuiltinProvider>,
     warnings: Vec<LoadError>,
     keys: HashMap<String, (Slot, usize)>,
     users_by_arn: HashMap<String, Slot>,
@@ -589,11 +623,13 @@ impl Directory {
     fn new(
         accounts: BTreeMap<String, Account>,
         organization: Option<Organization>,
+        builtin_providers: Vec<BuiltinProvider>,
         warnings: Vec<LoadError>,
     ) -> Directory {
         let mut d = Directory {
             accounts,
             organization,
+            builtin_providers,
             warnings,
             keys: HashMap::new(),
             users_by_arn: HashMap::new(),
@@ -647,6 +683,11 @@ impl Directory {
     /// The organization, when configured.
     pub fn organization(&self) -> Option<&Organization> {
         self.organization.as_ref()
+    }
+
+    /// The built-in web-identity providers configured with `[[builtin_provider]]`.
+    pub fn builtin_providers(&self) -> &[BuiltinProvider] {
+        &self.builtin_providers
     }
 
     /// Things accepted but worth knowing: unresolved AWS-managed policies, policy

@@ -11,12 +11,14 @@
 //!
 //! Unsigned operations (`AssumeRoleWithWebIdentity`, `AssumeRoleWithSAML` with the `saml`
 //! feature) evaluate the role's trust policy with the identity provider as the principal
-//! (its OIDC/SAML provider ARN); the trust policy and RCPs alone decide. Project decisions:
-//! only IAM OIDC providers of the directory verify tokens (built-in providers such as
-//! `accounts.google.com` have no configuration there yet, so their tokens are refused with
-//! `InvalidIdentityToken`); OAuth 2.0 access tokens (`ProviderId`) are refused; SAML
-//! sessions also record `aws:FederatedProvider` (the provider ARN), following the 2023
-//! global-keys text (evaluation.md §8 marks this disputed).
+//! (its OIDC/SAML provider ARN, or the host of a built-in web-identity provider such as
+//! `accounts.google.com`); the trust policy and RCPs alone decide. Project decisions: web
+//! identity tokens verify against the IAM OIDC providers of the role's account, then the
+//! directory's built-in providers (an account's IAM OIDC provider for the same issuer takes
+//! precedence); OAuth 2.0 access tokens (`ProviderId`) are never accepted, since validating
+//! them needs the network (see `webidentity`); SAML sessions also record
+//! `aws:FederatedProvider` (the provider ARN), following the 2023 global-keys text
+//! (evaluation.md §8 marks this disputed).
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -46,8 +48,8 @@ use crate::token::{
 };
 use crate::totp::{verify_token_code, TotpSecret, MFA_FAILED_MESSAGE};
 use crate::webidentity::{
-    check_token_length, verify_web_identity_token, OidcProvider, ProviderKeys, TokenFault,
-    WebIdentityError,
+    check_token_length, refuse_access_token, verify_web_identity_token, OidcProvider, ProviderKeys,
+    TokenFault, WebIdentityError,
 };
 
 /// The project's packed-size limit for session policies and tags, in bytes of their compact
@@ -512,6 +514,47 @@ impl Checks {
         }
     }
 
+    /// A required ARN member (`roleArn`, `principalArn`).
+    fn required_arn<'a>(&mut self, value: Option<&'a str>, member: &str) -> Option<&'a str> {
+        let value = self.required(value, member);
+        if let Some(a) = value {
+            self.arn(a, member);
+        }
+        value
+    }
+
+    /// The required `RoleSessionName`: 2–64 characters of `[\w+=,.@-]`.
+    fn role_session_name<'a>(&mut self, value: Option<&'a str>) -> Option<&'a str> {
+        let value = self.required(value, "roleSessionName");
+        if let Some(n) = value {
+            self.string(
+                n,
+                "roleSessionName",
+                (2, Some(64)),
+                ROLE_SESSION_NAME_PATTERN,
+                is_name_char,
+            );
+        }
+        value
+    }
+
+    /// `PolicyArns`, `Policy` (at most 2,048 characters), `DurationSeconds` and
+    /// `MinimumSessionTokenSize` of the unsigned role operations.
+    fn federated_session_params(
+        &mut self,
+        policy_arns: &[String],
+        policy: Option<&str>,
+        duration: Option<i64>,
+        minimum_session_token_size: Option<i64>,
+    ) {
+        self.policy_arns(policy_arns);
+        if let Some(pol) = policy {
+            self.policy(pol, Some(SESSION_POLICY_PLAINTEXT_LIMIT));
+        }
+        self.duration(duration, 43_200);
+        self.min_token_size(minimum_session_token_size);
+    }
+
     fn finish(self) -> Result<(), StsError> {
         if self.0.is_empty() {
             Ok(())
@@ -579,6 +622,48 @@ fn check_tag_rules(tags: &[SessionTag]) -> Result<(), StsError> {
 }
 
 /// Parses an inline session policy (`MalformedPolicyDocument` on failure).
+/// `aws:RequestTag/<key>` of each session tag and the multi-valued `aws:TagKeys` (none
+/// without tags).
+fn insert_request_tags(ctx: &mut Context, tags: &[SessionTag]) {
+    if tags.is_empty() {
+        return;
+    }
+    for t in tags {
+        ctx.insert(
+            &format!("aws:RequestTag/{}", t.key),
+            single(t.value.clone()),
+        );
+    }
+    ctx.insert(
+        "aws:TagKeys",
+        ContextValue::Multi(tags.iter().map(|t| t.key.clone()).collect()),
+    );
+}
+
+/// `aws:ResourceTag/<key>` and `iam:ResourceTag/<key>` of each (key, value) of the role.
+fn insert_resource_tags<'t>(
+    ctx: &mut Context,
+    tags: impl IntoIterator<Item = (&'t String, &'t String)>,
+) {
+    for (key, value) in tags {
+        ctx.insert(&format!("aws:ResourceTag/{key}"), single(value.clone()));
+        ctx.insert(&format!("iam:ResourceTag/{key}"), single(value.clone()));
+    }
+}
+
+/// Every transitive tag key must name one of the session tags (case-insensitively).
+fn check_transitive_in_tags(transitive: &[String], tags: &[SessionTag]) -> Result<(), StsError> {
+    if transitive
+        .iter()
+        .all(|k| tags.iter().any(|t| t.key.eq_ignore_ascii_case(k)))
+    {
+        return Ok(());
+    }
+    Err(StsError::InvalidParameterValue(
+        TRANSITIVE_NOT_IN_TAGS_MESSAGE.to_owned(),
+    ))
+}
+
 fn compile_session_policy(text: &str) -> Result<PolicySet, StsError> {
     if serde_json::from_str::<serde_json::Value>(text).is_err() {
         return Err(StsError::MalformedPolicyDocument(
@@ -616,27 +701,40 @@ fn percent(part: usize, whole: usize) -> u32 {
     u32::try_from(p).unwrap_or(u32::MAX)
 }
 
-/// The OIDC providers of `account` in the form the token verifier takes. A provider whose
+/// The web-identity providers that verify tokens for roles of `account`, in the form the
+/// token verifier takes: the account's IAM OIDC providers first (they win over a built-in
+/// provider with the same issuer), then the directory's built-in providers. A provider whose
 /// keys cannot be used is skipped (it then verifies no token).
-fn oidc_providers_of(dir: &Directory, account: &str) -> Vec<OidcProvider> {
-    let Some(acct) = dir.account(account) else {
-        return Vec::new();
-    };
-    acct.oidc_providers
+fn web_identity_providers_of(dir: &Directory, account: &str) -> Vec<OidcProvider> {
+    let iam = dir
+        .account(account)
+        .map(|acct| acct.oidc_providers.as_slice())
+        .unwrap_or_default()
         .iter()
         .filter_map(|p| {
-            let keys: Vec<serde_json::Value> = p.keys.iter().map(jwk_json).collect();
-            let doc = serde_json::json!({ "keys": keys });
-            let keys = ProviderKeys::from_json(&doc.to_string()).ok()?;
             OidcProvider::iam(
                 account,
                 &format!("https://{}", p.issuer),
                 p.client_ids.clone(),
-                keys,
+                provider_keys(&p.keys)?,
             )
             .ok()
-        })
-        .collect()
+        });
+    let builtin = dir.builtin_providers().iter().filter_map(|p| {
+        OidcProvider::well_known(
+            &format!("https://{}", p.host),
+            p.client_ids.clone(),
+            provider_keys(&p.keys)?,
+        )
+        .ok()
+    });
+    iam.chain(builtin).collect()
+}
+
+/// Directory JWKs as the verifier's key set; `None` when none is usable.
+fn provider_keys(keys: &[crate::directory::Jwk]) -> Option<ProviderKeys> {
+    let keys: Vec<serde_json::Value> = keys.iter().map(jwk_json).collect();
+    ProviderKeys::from_json(&serde_json::json!({ "keys": keys }).to_string()).ok()
 }
 
 /// A directory JWK as a JWK-set member.
@@ -670,8 +768,100 @@ fn token_error(e: WebIdentityError) -> StsError {
         TokenFault::Length => StsError::ValidationMessage(e.message),
         TokenFault::Expired => StsError::ExpiredTokenException(e.message),
         TokenFault::Subject => StsError::IdpRejectedClaim(e.message),
+        TokenFault::ProviderUnreachable => StsError::IdpCommunicationError(e.message),
+        TokenFault::ProviderId => StsError::InvalidParameterValue(e.message),
         _ => StsError::InvalidIdentityToken(e.message),
     }
+}
+
+/// GetSessionToken and GetFederationToken take long-term credentials only.
+fn refuse_temporary_caller(caller: &Caller, operation: &str) -> Result<(), StsError> {
+    if caller.is_temporary() {
+        return Err(StsError::AccessDenied(format!(
+            "Cannot call {operation} with session credentials"
+        )));
+    }
+    Ok(())
+}
+
+/// The session policies parse and every managed one exists in `account` (sts-api.md §2.3).
+fn check_session_policy_documents(
+    dir: &Directory,
+    account: &str,
+    policy: Option<&str>,
+    policy_arns: &[String],
+) -> Result<(), StsError> {
+    if let Some(text) = policy {
+        compile_session_policy(text)?;
+    }
+    match policy_arns
+        .iter()
+        .find(|arn| dir.managed_policy(account, arn).is_none())
+    {
+        Some(arn) => Err(StsError::InvalidParameterValue(format!(
+            "Policy {arn} does not exist or is not attachable."
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The packed size of the session policies and `tags` in percent of
+/// [`PACKED_POLICY_LIMIT`]; `PackedPolicyTooLarge` above it.
+fn packed_percent(
+    policy: Option<&str>,
+    policy_arns: &[String],
+    tags: &[SessionTag],
+) -> Result<u32, StsError> {
+    let packed = packed_size(policy, policy_arns, tags);
+    let packed_pct = percent(packed, PACKED_POLICY_LIMIT);
+    if packed > PACKED_POLICY_LIMIT {
+        return Err(StsError::PackedPolicyTooLarge(format!(
+            "Packed size of the session policies and tags is {packed_pct}% of the allowed limit"
+        )));
+    }
+    Ok(packed_pct)
+}
+
+/// The session-policy checks of the role-assuming operations after authorization: the
+/// documents ([`check_session_policy_documents`]), inline plus managed plaintext within
+/// [`SESSION_POLICY_PLAINTEXT_LIMIT`] characters, and the packed size with `tags`. Returns
+/// `PackedPolicySize` (percent), present only when policies or tags were passed.
+fn check_role_session_policies(
+    dir: &Directory,
+    account: &str,
+    policy: Option<&str>,
+    policy_arns: &[String],
+    tags: &[SessionTag],
+) -> Result<Option<u32>, StsError> {
+    check_session_policy_documents(dir, account, policy, policy_arns)?;
+    let plaintext = policy.map_or(0, |x| x.chars().count())
+        + policy_arns.iter().map(|a| a.chars().count()).sum::<usize>();
+    if plaintext > SESSION_POLICY_PLAINTEXT_LIMIT {
+        return Err(StsError::validation(ValidationFailure::new(
+            policy.unwrap_or_default(),
+            "policy",
+            format!("have length less than or equal to {SESSION_POLICY_PLAINTEXT_LIMIT}"),
+        )));
+    }
+    let packed_pct = packed_percent(policy, policy_arns, tags)?;
+    let has_extras = policy.is_some() || !policy_arns.is_empty() || !tags.is_empty();
+    Ok(has_extras.then_some(packed_pct))
+}
+
+/// A role session about to be issued, for [`TokenService::issue_role_session`].
+struct RoleSessionGrant<'a> {
+    role: &'a crate::directory::Role,
+    session_name: &'a str,
+    source_identity: Option<String>,
+    federated_provider: Option<String>,
+    tags: Vec<SessionTag>,
+    transitive_tag_keys: Vec<String>,
+    policy: Option<String>,
+    policy_arns: Vec<String>,
+    mfa: MfaInfo,
+    duration: i64,
+    chain_depth: u8,
+    packed_policy_size: Option<u32>,
 }
 
 /// What a verified token or assertion asks for, for [`TokenService::federated_session`].
@@ -959,20 +1149,8 @@ impl TokenService {
         }
         // Model constraints.
         let mut checks = Checks::default();
-        let role_arn = checks.required(p.role_arn.as_deref(), "roleArn");
-        if let Some(a) = role_arn {
-            checks.arn(a, "roleArn");
-        }
-        let session_name = checks.required(p.role_session_name.as_deref(), "roleSessionName");
-        if let Some(n) = session_name {
-            checks.string(
-                n,
-                "roleSessionName",
-                (2, Some(64)),
-                ROLE_SESSION_NAME_PATTERN,
-                is_name_char,
-            );
-        }
+        let role_arn = checks.required_arn(p.role_arn.as_deref(), "roleArn");
+        let session_name = checks.role_session_name(p.role_session_name.as_deref());
         checks.policy_arns(&p.policy_arns);
         if let Some(pol) = &p.policy {
             checks.policy(pol, None);
@@ -1060,13 +1238,7 @@ impl TokenService {
         };
         // Tags: request rules, transitive keys and inheritance (sts-api.md §7.2).
         check_tag_rules(&p.tags)?;
-        for k in &p.transitive_tag_keys {
-            if !p.tags.iter().any(|t| t.key.eq_ignore_ascii_case(k)) {
-                return Err(StsError::InvalidParameterValue(
-                    TRANSITIVE_NOT_IN_TAGS_MESSAGE.to_owned(),
-                ));
-            }
-        }
+        check_transitive_in_tags(&p.transitive_tag_keys, &p.tags)?;
         let inherited = caller
             .session
             .as_ref()
@@ -1115,38 +1287,9 @@ impl TokenService {
                 ContextValue::Multi(p.transitive_tag_keys.clone()),
             );
         }
-        if !p.tags.is_empty() {
-            for t in &p.tags {
-                ctx.insert(
-                    &format!("aws:RequestTag/{}", t.key),
-                    single(t.value.clone()),
-                );
-            }
-            ctx.insert(
-                "aws:TagKeys",
-                ContextValue::Multi(p.tags.iter().map(|t| t.key.clone()).collect()),
-            );
-        }
-        for t in &role.tags {
-            ctx.insert(
-                &format!("aws:ResourceTag/{}", t.key),
-                single(t.value.clone()),
-            );
-            ctx.insert(
-                &format!("iam:ResourceTag/{}", t.key),
-                single(t.value.clone()),
-            );
-        }
-        for t in &inherited {
-            ctx.insert(
-                &format!("aws:ResourceTag/{}", t.key),
-                single(t.value.clone()),
-            );
-            ctx.insert(
-                &format!("iam:ResourceTag/{}", t.key),
-                single(t.value.clone()),
-            );
-        }
+        insert_request_tags(&mut ctx, &p.tags);
+        insert_resource_tags(&mut ctx, role.tags.iter().map(|t| (&t.key, &t.value)));
+        insert_resource_tags(&mut ctx, inherited.iter().map(|t| (&t.key, &t.value)));
         if ctx.get("aws:RequestedRegion").is_none() {
             ctx.insert("aws:RequestedRegion", single(self.config.region.clone()));
         }
@@ -1185,47 +1328,18 @@ impl TokenService {
                 return Err(deny(action));
             }
         }
-        // Session policies.
-        if let Some(text) = &p.policy {
-            compile_session_policy(text)?;
-        }
-        for arn in &p.policy_arns {
-            if dir.managed_policy(&role.account_id, arn).is_none() {
-                return Err(StsError::InvalidParameterValue(format!(
-                    "Policy {arn} does not exist or is not attachable."
-                )));
-            }
-        }
-        let plaintext = p.policy.as_deref().map_or(0, |x| x.chars().count())
-            + p.policy_arns
-                .iter()
-                .map(|a| a.chars().count())
-                .sum::<usize>();
-        if plaintext > SESSION_POLICY_PLAINTEXT_LIMIT {
-            return Err(StsError::validation(ValidationFailure::new(
-                p.policy.clone().unwrap_or_default(),
-                "policy",
-                format!("have length less than or equal to {SESSION_POLICY_PLAINTEXT_LIMIT}"),
-            )));
-        }
         let mut tags = inherited.clone();
         tags.extend(p.tags.iter().cloned());
         let mut transitive: Vec<String> = inherited.iter().map(|t| t.key.clone()).collect();
         transitive.extend(p.transitive_tag_keys.iter().cloned());
-        let packed = packed_size(p.policy.as_deref(), &p.policy_arns, &tags);
-        let packed_pct = percent(packed, PACKED_POLICY_LIMIT);
-        if packed > PACKED_POLICY_LIMIT {
-            return Err(StsError::PackedPolicyTooLarge(format!(
-                "Packed size of the session policies and tags is {packed_pct}% of the allowed limit"
-            )));
-        }
-        let has_extras = p.policy.is_some() || !p.policy_arns.is_empty() || !tags.is_empty();
+        let packed_policy_size = check_role_session_policies(
+            &dir,
+            &role.account_id,
+            p.policy.as_deref(),
+            &p.policy_arns,
+            &tags,
+        )?;
         // Issue.
-        let (access_key_id, secret) = self.new_keys(&role.account_id)?;
-        let session_arn = format!(
-            "arn:aws:sts::{}:assumed-role/{}/{session_name}",
-            role.account_id, role.name
-        );
         let mfa = match mfa_time {
             Some(t) => MfaInfo {
                 authenticated: true,
@@ -1233,58 +1347,39 @@ impl TokenService {
             },
             None => inherited_mfa,
         };
-        let source_identity = caller_source.or_else(|| p.source_identity.clone());
-        let record = SessionRecord {
-            version: 0,
-            key_id: 0,
-            kind: SessionKind::AssumedRole,
-            account: role.account_id.clone(),
-            principal_arn: session_arn.clone(),
-            role: Some(RoleInfo {
-                arn: role.arn.clone(),
-                id: role.id.clone(),
-                name: role.name.clone(),
-            }),
-            user_arn: None,
-            user_id: None,
-            session_name: Some(session_name.to_owned()),
-            source_identity: source_identity.clone(),
-            federated_provider: None,
-            tags,
-            transitive_tag_keys: transitive,
-            policy: p.policy.clone(),
-            policy_arns: p.policy_arns.clone(),
-            mfa,
-            issued_at: now,
-            expires_at: now + Duration::seconds(duration),
-            chain_depth: caller
-                .session
-                .as_ref()
-                .map_or(0, |s| s.record().chain_depth.saturating_add(1)),
-            access_key_id,
-            secret_access_key: secret,
-        };
-        let (credentials, size) = self.seal(&record, now, p.minimum_session_token_size)?;
-        Ok(IssuedCredentials {
-            credentials,
-            assumed_role_user: Some(AssumedRoleUser {
-                assumed_role_id: format!("{}:{session_name}", role.id),
-                arn: session_arn,
-            }),
-            federated_user: None,
-            packed_policy_size: has_extras.then_some(packed_pct),
-            source_identity,
-            session_token_size: size,
-            session_token_utilization: percent(size, TOKEN_SIZE_BUDGET),
-        })
+        self.issue_role_session(
+            RoleSessionGrant {
+                role,
+                session_name,
+                source_identity: caller_source.or_else(|| p.source_identity.clone()),
+                federated_provider: None,
+                tags,
+                transitive_tag_keys: transitive,
+                policy: p.policy.clone(),
+                policy_arns: p.policy_arns.clone(),
+                mfa,
+                duration,
+                chain_depth: caller
+                    .session
+                    .as_ref()
+                    .map_or(0, |s| s.record().chain_depth.saturating_add(1)),
+                packed_policy_size,
+            },
+            p.minimum_session_token_size,
+            now,
+        )
     }
 
     /// `AssumeRoleWithWebIdentity` (sts-api.md §6.1, §8): unsigned; the token is verified
-    /// against the OIDC providers of the role's account, then the role's trust policy is
-    /// evaluated with the provider as principal and the token's condition keys.
+    /// against the OIDC providers of the role's account and the directory's built-in
+    /// providers, then the role's trust policy is evaluated with the provider as principal
+    /// and the token's condition keys. A `ProviderId` (OAuth 2.0 access token) is never
+    /// accepted: `IDPCommunicationError` for `www.amazon.com` / `graph.facebook.com` (their
+    /// tokens can only be validated online), `InvalidParameterValue` otherwise.
     ///
     /// # Errors
     /// `ValidationError`, `InvalidIdentityToken`, `ExpiredTokenException`, `IDPRejectedClaim`,
+    /// `IDPCommunicationError`,
     /// `AccessDenied` ("Not authorized to perform sts:AssumeRoleWithWebIdentity"),
     /// `InvalidParameterValue`, `MalformedPolicyDocument`, `PackedPolicyTooLarge`,
     /// `InternalFailure`.
@@ -1295,30 +1390,18 @@ impl TokenService {
         const ACTION: &str = "sts:AssumeRoleWithWebIdentity";
         let now = self.clock.now();
         let mut checks = Checks::default();
-        let role_arn = checks.required(p.role_arn.as_deref(), "roleArn");
-        if let Some(a) = role_arn {
-            checks.arn(a, "roleArn");
-        }
-        let session_name = checks.required(p.role_session_name.as_deref(), "roleSessionName");
-        if let Some(n) = session_name {
-            checks.string(
-                n,
-                "roleSessionName",
-                (2, Some(64)),
-                ROLE_SESSION_NAME_PATTERN,
-                is_name_char,
-            );
-        }
+        let role_arn = checks.required_arn(p.role_arn.as_deref(), "roleArn");
+        let session_name = checks.role_session_name(p.role_session_name.as_deref());
         let token = checks.required(p.web_identity_token.as_deref(), "webIdentityToken");
         if let Some(id) = &p.provider_id {
             checks.length(id, "providerId", 4, Some(2048));
         }
-        checks.policy_arns(&p.policy_arns);
-        if let Some(pol) = &p.policy {
-            checks.policy(pol, Some(SESSION_POLICY_PLAINTEXT_LIMIT));
-        }
-        checks.duration(p.duration_seconds, 43_200);
-        checks.min_token_size(p.minimum_session_token_size);
+        checks.federated_session_params(
+            &p.policy_arns,
+            p.policy.as_deref(),
+            p.duration_seconds,
+            p.minimum_session_token_size,
+        );
         checks.finish()?;
         let (Some(role_arn), Some(session_name), Some(token)) = (role_arn, session_name, token)
         else {
@@ -1335,12 +1418,10 @@ impl TokenService {
         let denied = || StsError::AccessDenied(format!("Not authorized to perform {ACTION}"));
         let dir = self.directory.current();
         let (_, role) = dir.role_by_arn(role_arn).ok_or_else(denied)?;
-        if p.provider_id.is_some() {
-            return Err(StsError::InvalidIdentityToken(
-                "OAuth 2.0 access tokens (`ProviderId`) are not supported; send an OpenID Connect id token".to_owned(),
-            ));
+        if let Some(provider_id) = &p.provider_id {
+            return Err(token_error(refuse_access_token(provider_id)));
         }
-        let providers = oidc_providers_of(&dir, &role.account_id);
+        let providers = web_identity_providers_of(&dir, &role.account_id);
         let web = verify_web_identity_token(token, &providers, now).map_err(token_error)?;
         let duration = p
             .duration_seconds
@@ -1349,33 +1430,12 @@ impl TokenService {
             return Err(StsError::ValidationMessage(MAX_DURATION_MESSAGE.to_owned()));
         }
         // Session tags and source identity from the token (sts-api.md §6.1, §7.2, §7.3).
-        let tags: Vec<SessionTag> = web
-            .principal_tags
-            .iter()
-            .map(|(k, v)| SessionTag {
-                key: k.clone(),
-                value: v.clone(),
-            })
-            .collect();
-        check_tag_rules(&tags)?;
-        let mut tag_checks = Checks::default();
-        tag_checks.tags(&tags);
-        if let Some(si) = &web.source_identity {
-            self.check_source_identity(&mut tag_checks, si);
-        }
-        tag_checks.finish().map_err(|e| {
-            StsError::IdpRejectedClaim(format!(
-                "the token's session tags or source identity are invalid: {}",
-                e.message()
-            ))
-        })?;
-        for k in &web.transitive_tag_keys {
-            if !tags.iter().any(|t| t.key.eq_ignore_ascii_case(k)) {
-                return Err(StsError::InvalidParameterValue(
-                    TRANSITIVE_NOT_IN_TAGS_MESSAGE.to_owned(),
-                ));
-            }
-        }
+        let tags = self.idp_session_tags(
+            &web.principal_tags,
+            web.source_identity.as_deref(),
+            &web.transitive_tag_keys,
+            "the token's",
+        )?;
         let provider = web.federated_provider().to_owned();
         let issued = self.federated_session(
             &dir,
@@ -1419,21 +1479,15 @@ impl TokenService {
         const ACTION: &str = "sts:AssumeRoleWithSAML";
         let now = self.clock.now();
         let mut checks = Checks::default();
-        let role_arn = checks.required(p.role_arn.as_deref(), "roleArn");
-        if let Some(a) = role_arn {
-            checks.arn(a, "roleArn");
-        }
-        let principal_arn = checks.required(p.principal_arn.as_deref(), "principalArn");
-        if let Some(a) = principal_arn {
-            checks.arn(a, "principalArn");
-        }
+        let role_arn = checks.required_arn(p.role_arn.as_deref(), "roleArn");
+        let principal_arn = checks.required_arn(p.principal_arn.as_deref(), "principalArn");
         let assertion = checks.required(p.saml_assertion.as_deref(), "sAMLAssertion");
-        checks.policy_arns(&p.policy_arns);
-        if let Some(pol) = &p.policy {
-            checks.policy(pol, Some(SESSION_POLICY_PLAINTEXT_LIMIT));
-        }
-        checks.duration(p.duration_seconds, 43_200);
-        checks.min_token_size(p.minimum_session_token_size);
+        checks.federated_session_params(
+            &p.policy_arns,
+            p.policy.as_deref(),
+            p.duration_seconds,
+            p.minimum_session_token_size,
+        );
         checks.finish()?;
         let (Some(role_arn), Some(principal_arn), Some(assertion)) =
             (role_arn, principal_arn, assertion)
@@ -1482,33 +1536,12 @@ impl TokenService {
             Some(limit) => requested.min((limit - now).num_seconds().max(0)),
             None => requested,
         };
-        let tags: Vec<SessionTag> = saml
-            .principal_tags
-            .iter()
-            .map(|(k, v)| SessionTag {
-                key: k.clone(),
-                value: v.clone(),
-            })
-            .collect();
-        check_tag_rules(&tags)?;
-        let mut tag_checks = Checks::default();
-        tag_checks.tags(&tags);
-        if let Some(si) = &saml.source_identity {
-            self.check_source_identity(&mut tag_checks, si);
-        }
-        tag_checks.finish().map_err(|e| {
-            StsError::IdpRejectedClaim(format!(
-                "the assertion's session tags or source identity are invalid: {}",
-                e.message()
-            ))
-        })?;
-        for k in &saml.transitive_tag_keys {
-            if !tags.iter().any(|t| t.key.eq_ignore_ascii_case(k)) {
-                return Err(StsError::InvalidParameterValue(
-                    TRANSITIVE_NOT_IN_TAGS_MESSAGE.to_owned(),
-                ));
-            }
-        }
+        let tags = self.idp_session_tags(
+            &saml.principal_tags,
+            saml.source_identity.as_deref(),
+            &saml.transitive_tag_keys,
+            "the assertion's",
+        )?;
         let mut keys = saml.condition_keys();
         keys.push((
             "aws:FederatedProvider".to_owned(),
@@ -1581,28 +1614,8 @@ impl TokenService {
                 ContextValue::Multi(g.transitive_tag_keys.clone()),
             );
         }
-        if !tags.is_empty() {
-            for t in &tags {
-                ctx.insert(
-                    &format!("aws:RequestTag/{}", t.key),
-                    single(t.value.clone()),
-                );
-            }
-            ctx.insert(
-                "aws:TagKeys",
-                ContextValue::Multi(tags.iter().map(|t| t.key.clone()).collect()),
-            );
-        }
-        for t in &role.tags {
-            ctx.insert(
-                &format!("aws:ResourceTag/{}", t.key),
-                single(t.value.clone()),
-            );
-            ctx.insert(
-                &format!("iam:ResourceTag/{}", t.key),
-                single(t.value.clone()),
-            );
-        }
+        insert_request_tags(&mut ctx, &tags);
+        insert_resource_tags(&mut ctx, role.tags.iter().map(|t| (&t.key, &t.value)));
         if ctx.get("aws:RequestedRegion").is_none() {
             ctx.insert("aws:RequestedRegion", single(self.config.region.clone()));
         }
@@ -1637,35 +1650,49 @@ impl TokenService {
                 )));
             }
         }
-        // Session policies.
-        if let Some(text) = policy {
-            compile_session_policy(text)?;
+        let packed_policy_size =
+            check_role_session_policies(dir, &role.account_id, policy, policy_arns, &tags)?;
+        self.issue_role_session(
+            RoleSessionGrant {
+                role,
+                session_name,
+                source_identity: g.source_identity,
+                federated_provider: Some(g.provider),
+                tags,
+                transitive_tag_keys: g.transitive_tag_keys,
+                policy: policy.map(str::to_owned),
+                policy_arns: policy_arns.to_vec(),
+                mfa: MfaInfo::default(),
+                duration: g.duration,
+                chain_depth: 0,
+                packed_policy_size,
+            },
+            minimum_session_token_size,
+            now,
+        )
+    }
+
+    /// The lifetime of a GetSessionToken / GetFederationToken session: `DurationSeconds` or
+    /// the default, capped for the root user (sts-api.md §4, §5).
+    fn user_session_duration(&self, caller: &Caller, requested: Option<i64>) -> i64 {
+        let duration = requested.unwrap_or(self.config.default_session_duration);
+        if caller.kind == CallerKind::Root {
+            duration.min(ROOT_SESSION_MAX_SECONDS)
+        } else {
+            duration
         }
-        for arn in policy_arns {
-            if dir.managed_policy(&role.account_id, arn).is_none() {
-                return Err(StsError::InvalidParameterValue(format!(
-                    "Policy {arn} does not exist or is not attachable."
-                )));
-            }
-        }
-        let plaintext = policy.map_or(0, |x| x.chars().count())
-            + policy_arns.iter().map(|a| a.chars().count()).sum::<usize>();
-        if plaintext > SESSION_POLICY_PLAINTEXT_LIMIT {
-            return Err(StsError::validation(ValidationFailure::new(
-                policy.unwrap_or_default(),
-                "policy",
-                format!("have length less than or equal to {SESSION_POLICY_PLAINTEXT_LIMIT}"),
-            )));
-        }
-        let packed = packed_size(policy, policy_arns, &tags);
-        let packed_pct = percent(packed, PACKED_POLICY_LIMIT);
-        if packed > PACKED_POLICY_LIMIT {
-            return Err(StsError::PackedPolicyTooLarge(format!(
-                "Packed size of the session policies and tags is {packed_pct}% of the allowed limit"
-            )));
-        }
-        let has_extras = policy.is_some() || !policy_arns.is_empty() || !tags.is_empty();
-        // Issue.
+    }
+
+    /// Issues the role session `g` describes: new keys, the sealed record, and the answer's
+    /// `AssumedRoleUser` (`<role id>:<session>`, `arn:aws:sts::<account>:assumed-role/...`).
+    fn issue_role_session(
+        &self,
+        g: RoleSessionGrant<'_>,
+        minimum_session_token_size: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<IssuedCredentials, StsError> {
+        let role = g.role;
+        let session_name = g.session_name;
         let (access_key_id, secret) = self.new_keys(&role.account_id)?;
         let session_arn = format!(
             "arn:aws:sts::{}:assumed-role/{}/{session_name}",
@@ -1686,31 +1713,79 @@ impl TokenService {
             user_id: None,
             session_name: Some(session_name.to_owned()),
             source_identity: g.source_identity.clone(),
-            federated_provider: Some(g.provider),
-            tags,
+            federated_provider: g.federated_provider,
+            tags: g.tags,
             transitive_tag_keys: g.transitive_tag_keys,
-            policy: policy.map(str::to_owned),
-            policy_arns: policy_arns.to_vec(),
-            mfa: MfaInfo::default(),
+            policy: g.policy,
+            policy_arns: g.policy_arns,
+            mfa: g.mfa,
             issued_at: now,
             expires_at: now + Duration::seconds(g.duration),
-            chain_depth: 0,
+            chain_depth: g.chain_depth,
             access_key_id,
             secret_access_key: secret,
         };
-        let (credentials, size) = self.seal(&record, now, minimum_session_token_size)?;
+        let mut issued = self.seal_issued(&record, now, minimum_session_token_size)?;
+        issued.assumed_role_user = Some(AssumedRoleUser {
+            assumed_role_id: format!("{}:{session_name}", role.id),
+            arn: session_arn,
+        });
+        issued.packed_policy_size = g.packed_policy_size;
+        Ok(issued)
+    }
+
+    /// Seals `record` into credentials; the answer carries the record's source identity and
+    /// the token size, and no user or packed size yet.
+    fn seal_issued(
+        &self,
+        record: &SessionRecord,
+        now: DateTime<Utc>,
+        minimum_session_token_size: Option<i64>,
+    ) -> Result<IssuedCredentials, StsError> {
+        let (credentials, size) = self.seal(record, now, minimum_session_token_size)?;
         Ok(IssuedCredentials {
             credentials,
-            assumed_role_user: Some(AssumedRoleUser {
-                assumed_role_id: format!("{}:{session_name}", role.id),
-                arn: session_arn,
-            }),
+            assumed_role_user: None,
             federated_user: None,
-            packed_policy_size: has_extras.then_some(packed_pct),
-            source_identity: g.source_identity,
+            packed_policy_size: None,
+            source_identity: record.source_identity.clone(),
             session_token_size: size,
             session_token_utilization: percent(size, TOKEN_SIZE_BUDGET),
         })
+    }
+
+    /// Session tags and source identity supplied by an identity provider (token claims or
+    /// assertion attributes; sts-api.md §7.2, §7.3): the tag rules, then the model rules of
+    /// tags and source identity (refused as `IDPRejectedClaim` naming `whose` values), then
+    /// every transitive key must name one of the tags.
+    fn idp_session_tags(
+        &self,
+        principal_tags: &[(String, String)],
+        source_identity: Option<&str>,
+        transitive_tag_keys: &[String],
+        whose: &str,
+    ) -> Result<Vec<SessionTag>, StsError> {
+        let tags: Vec<SessionTag> = principal_tags
+            .iter()
+            .map(|(k, v)| SessionTag {
+                key: k.clone(),
+                value: v.clone(),
+            })
+            .collect();
+        check_tag_rules(&tags)?;
+        let mut tag_checks = Checks::default();
+        tag_checks.tags(&tags);
+        if let Some(si) = source_identity {
+            self.check_source_identity(&mut tag_checks, si);
+        }
+        tag_checks.finish().map_err(|e| {
+            StsError::IdpRejectedClaim(format!(
+                "{whose} session tags or source identity are invalid: {}",
+                e.message()
+            ))
+        })?;
+        check_transitive_in_tags(transitive_tag_keys, &tags)?;
+        Ok(tags)
     }
 
     fn check_source_identity(&self, checks: &mut Checks, si: &str) {
@@ -1741,22 +1816,13 @@ impl TokenService {
         p: &GetSessionTokenParams,
     ) -> Result<IssuedCredentials, StsError> {
         let now = self.clock.now();
-        if caller.is_temporary() {
-            return Err(StsError::AccessDenied(
-                "Cannot call GetSessionToken with session credentials".to_owned(),
-            ));
-        }
+        refuse_temporary_caller(caller, "GetSessionToken")?;
         let mut checks = Checks::default();
         checks.duration(p.duration_seconds, 129_600);
         checks.mfa(p.serial_number.as_deref(), p.token_code.as_deref());
         checks.min_token_size(p.minimum_session_token_size);
         checks.finish()?;
-        let mut duration = p
-            .duration_seconds
-            .unwrap_or(self.config.default_session_duration);
-        if caller.kind == CallerKind::Root {
-            duration = duration.min(ROOT_SESSION_MAX_SECONDS);
-        }
+        let duration = self.user_session_duration(caller, p.duration_seconds);
         let dir = self.directory.current();
         let mfa = match (p.serial_number.as_deref(), p.token_code.as_deref()) {
             (None, None) => MfaInfo::default(),
@@ -1795,16 +1861,7 @@ impl TokenService {
             access_key_id,
             secret_access_key: secret,
         };
-        let (credentials, size) = self.seal(&record, now, p.minimum_session_token_size)?;
-        Ok(IssuedCredentials {
-            credentials,
-            assumed_role_user: None,
-            federated_user: None,
-            packed_policy_size: None,
-            source_identity: None,
-            session_token_size: size,
-            session_token_utilization: percent(size, TOKEN_SIZE_BUDGET),
-        })
+        self.seal_issued(&record, now, p.minimum_session_token_size)
     }
 
     /// `GetFederationToken` (sts-api.md §5).
@@ -1819,11 +1876,7 @@ impl TokenService {
         p: &GetFederationTokenParams,
     ) -> Result<IssuedCredentials, StsError> {
         let now = self.clock.now();
-        if caller.is_temporary() {
-            return Err(StsError::AccessDenied(
-                "Cannot call GetFederationToken with session credentials".to_owned(),
-            ));
-        }
+        refuse_temporary_caller(caller, "GetFederationToken")?;
         let mut checks = Checks::default();
         let name = checks.required(p.name.as_deref(), "name");
         if let Some(n) = name {
@@ -1850,18 +1903,7 @@ impl TokenService {
         let fed_arn = format!("arn:aws:sts::{}:federated-user/{name}", caller.account);
         if caller.kind != CallerKind::Root {
             let mut extra = p.request_context.clone();
-            for t in &p.tags {
-                extra.insert(
-                    &format!("aws:RequestTag/{}", t.key),
-                    single(t.value.clone()),
-                );
-            }
-            if !p.tags.is_empty() {
-                extra.insert(
-                    "aws:TagKeys",
-                    ContextValue::Multi(p.tags.iter().map(|t| t.key.clone()).collect()),
-                );
-            }
+            insert_request_tags(&mut extra, &p.tags);
             let mut actions = vec!["sts:GetFederationToken"];
             if !p.tags.is_empty() {
                 actions.push("sts:TagSession");
@@ -1874,30 +1916,10 @@ impl TokenService {
                 }
             }
         }
-        if let Some(text) = &p.policy {
-            compile_session_policy(text)?;
-        }
         let dir = self.directory.current();
-        for arn in &p.policy_arns {
-            if dir.managed_policy(&caller.account, arn).is_none() {
-                return Err(StsError::InvalidParameterValue(format!(
-                    "Policy {arn} does not exist or is not attachable."
-                )));
-            }
-        }
-        let packed = packed_size(p.policy.as_deref(), &p.policy_arns, &p.tags);
-        let packed_pct = percent(packed, PACKED_POLICY_LIMIT);
-        if packed > PACKED_POLICY_LIMIT {
-            return Err(StsError::PackedPolicyTooLarge(format!(
-                "Packed size of the session policies and tags is {packed_pct}% of the allowed limit"
-            )));
-        }
-        let mut duration = p
-            .duration_seconds
-            .unwrap_or(self.config.default_session_duration);
-        if caller.kind == CallerKind::Root {
-            duration = duration.min(ROOT_SESSION_MAX_SECONDS);
-        }
+        check_session_policy_documents(&dir, &caller.account, p.policy.as_deref(), &p.policy_arns)?;
+        let packed_pct = packed_percent(p.policy.as_deref(), &p.policy_arns, &p.tags)?;
+        let duration = self.user_session_duration(caller, p.duration_seconds);
         let (access_key_id, secret) = self.new_keys(&caller.account)?;
         let record = SessionRecord {
             version: 0,
@@ -1922,19 +1944,13 @@ impl TokenService {
             access_key_id,
             secret_access_key: secret,
         };
-        let (credentials, size) = self.seal(&record, now, p.minimum_session_token_size)?;
-        Ok(IssuedCredentials {
-            credentials,
-            assumed_role_user: None,
-            federated_user: Some(FederatedUser {
-                federated_user_id: format!("{}:{name}", caller.account),
-                arn: fed_arn,
-            }),
-            packed_policy_size: Some(packed_pct),
-            source_identity: None,
-            session_token_size: size,
-            session_token_utilization: percent(size, TOKEN_SIZE_BUDGET),
-        })
+        let mut issued = self.seal_issued(&record, now, p.minimum_session_token_size)?;
+        issued.federated_user = Some(FederatedUser {
+            federated_user_id: format!("{}:{name}", caller.account),
+            arn: fed_arn,
+        });
+        issued.packed_policy_size = Some(packed_pct);
+        Ok(issued)
     }
 
     /// `GetCallerIdentity` (sts-api.md §6.3, §10.2): no permission needed, never denied.

@@ -23,6 +23,26 @@
 //! * Clock skew: `nbf` and `iat` may lie at most [`CLOCK_SKEW_SECONDS`] in the future; `exp` has
 //!   no leeway (AWS: the current time "must be before the expiration date/time").
 //! * Audience: accepted when any `aud` value, or else `azp`, is one of the provider's client ids.
+//!   A built-in provider configured without client ids accepts any audience, as AWS does
+//!   (IAM keeps no client-id list for them; trust policies test `<host>:aud`).
+//!
+//! Built-in providers (sts-api.md §6.1, §8; evaluation.md §9.2). AWS trusts four providers
+//! without an IAM OIDC provider resource; trust policies name them by host
+//! (`"Federated": "accounts.google.com"`), and that host is the condition-key prefix and the
+//! value of `aws:FederatedProvider`:
+//! * `accounts.google.com` and `cognito-identity.amazonaws.com` issue OpenID Connect ID tokens.
+//!   Offline their keys come from the directory ([`OidcProvider::well_known`]); a token of one
+//!   whose keys are not configured is answered `IDPCommunicationError` (AWS could not fetch
+//!   the keys either). Keys set: `<p>:aud`, `<p>:sub`; Google adds `<p>:oaud` (the token's
+//!   `aud`) and its `<p>:aud` is `azp` when the token has one; Cognito adds the multi-valued
+//!   `<p>:amr`. `Provider` in the response is the token's `iss` (the model's rule for OIDC).
+//! * `www.amazon.com` and `graph.facebook.com` issue OAuth 2.0 access tokens, sent with
+//!   `ProviderId`; they are opaque and AWS validates them by calling the provider. This
+//!   service has no network, so it never accepts one: [`refuse_access_token`] answers
+//!   `IDPCommunicationError` (the modeled error for an unreachable provider, sts-api.md §6.1
+//!   and wire-protocol.md §5.2) for those two providers and `InvalidParameterValue` for any
+//!   other `ProviderId` (the spec names no error for that case). Clients retry
+//!   `IDPCommunicationError`, so such a call fails after the SDK's retries.
 //!
 //! Error messages are project-style except three that copy AWS's wording because clients may
 //! match on them: "No OpenIDConnect provider found in your account for …" and "Token expired:
@@ -57,6 +77,14 @@ pub const WELL_KNOWN_PROVIDERS: [&str; 4] = [
     "graph.facebook.com",
     "www.amazon.com",
 ];
+
+/// The built-in providers that issue OpenID Connect ID tokens (JWTs), verifiable with their
+/// published keys.
+pub const BUILT_IN_OIDC_PROVIDERS: [&str; 2] = [GOOGLE, COGNITO];
+
+/// The built-in providers whose OAuth 2.0 access tokens need `ProviderId` and are validated
+/// by calling the provider (sts-api.md §6.1); this offline service cannot validate them.
+pub const OAUTH_PROVIDERS: [&str; 2] = ["www.amazon.com", "graph.facebook.com"];
 
 /// The claim carrying session tags (sts-api.md §6.1).
 pub const TAGS_CLAIM: &str = "https://aws.amazon.com/tags";
@@ -95,6 +123,11 @@ pub enum TokenFault {
     IssuedInFuture,
     /// `sub` is missing or outside the 6–255 characters STS can return.
     Subject,
+    /// The token can only be validated by calling its provider (or fetching its keys), which
+    /// this offline service cannot do (`IDPCommunicationError`).
+    ProviderUnreachable,
+    /// `ProviderId` names no provider of OAuth 2.0 access tokens (`InvalidParameterValue`).
+    ProviderId,
 }
 
 impl TokenFault {
@@ -104,6 +137,8 @@ impl TokenFault {
             TokenFault::Length => "ValidationError",
             TokenFault::Expired => "ExpiredTokenException",
             TokenFault::Subject => "IDPRejectedClaim",
+            TokenFault::ProviderUnreachable => "IDPCommunicationError",
+            TokenFault::ProviderId => "InvalidParameterValue",
             TokenFault::Malformed
             | TokenFault::Algorithm
             | TokenFault::CriticalHeader
@@ -371,6 +406,11 @@ impl OidcProvider {
                 "account id `{account_id}` is not 12 digits"
             )));
         }
+        if client_ids.is_empty() {
+            return Err(ProviderConfigError(format!(
+                "provider `{url}` has no client id"
+            )));
+        }
         let mut provider = Self::build(url, client_ids, keys)?;
         provider.arn = Some(format!(
             "arn:aws:iam::{account_id}:oidc-provider/{}",
@@ -379,15 +419,27 @@ impl OidcProvider {
         Ok(provider)
     }
 
-    /// One of the [`WELL_KNOWN_PROVIDERS`] (e.g. `https://accounts.google.com`), which trust
-    /// policies name by host instead of by ARN.
+    /// One of the [`BUILT_IN_OIDC_PROVIDERS`] (e.g. `https://accounts.google.com`), which
+    /// trust policies name by host instead of by ARN.
+    ///
+    /// `client_ids` may be empty: AWS keeps no client-id list for built-in providers, so any
+    /// audience is accepted and the trust policy must test `<host>:aud`. A non-empty list
+    /// additionally refuses tokens for other clients. The [`OAUTH_PROVIDERS`] are refused:
+    /// their access tokens are not JWTs and no key can verify them.
     pub fn well_known(
         url: &str,
         client_ids: Vec<String>,
         keys: ProviderKeys,
     ) -> Result<Self, ProviderConfigError> {
         let provider = Self::build(url, client_ids, keys)?;
-        if !WELL_KNOWN_PROVIDERS.contains(&provider.key_prefix.as_str()) {
+        let host = provider.key_prefix.as_str();
+        if OAUTH_PROVIDERS.contains(&host) {
+            return Err(ProviderConfigError(format!(
+                "`{host}` issues OAuth 2.0 access tokens, which only the provider itself can \
+                 validate; it takes no verification keys"
+            )));
+        }
+        if !BUILT_IN_OIDC_PROVIDERS.contains(&host) {
             return Err(ProviderConfigError(format!(
                 "`{url}` is not a well-known identity provider"
             )));
@@ -409,11 +461,6 @@ impl OidcProvider {
         {
             return Err(ProviderConfigError(format!(
                 "provider url `{url}` has no host or has a query, fragment or space"
-            )));
-        }
-        if client_ids.is_empty() {
-            return Err(ProviderConfigError(format!(
-                "provider `{url}` has no client id"
             )));
         }
         Ok(OidcProvider {
@@ -440,7 +487,8 @@ impl OidcProvider {
         self.arn.as_deref()
     }
 
-    /// The client ids (accepted audiences).
+    /// The client ids (accepted audiences); empty for a built-in provider that accepts any
+    /// audience.
     pub fn client_ids(&self) -> &[String] {
         &self.client_ids
     }
@@ -595,6 +643,35 @@ pub fn check_token_length(token: &str) -> Result<(), WebIdentityError> {
     ))
 }
 
+/// The answer to a `ProviderId` (an OAuth 2.0 access token; sts-api.md §6.1). AWS validates
+/// such a token by calling the provider named by `ProviderId`; this service has no network,
+/// so no access token is ever accepted:
+/// * `www.amazon.com` or `graph.facebook.com` (the only OAuth 2.0 providers STS supports):
+///   `IDPCommunicationError`, the modeled error for a provider STS cannot reach;
+/// * anything else (another host, a scheme or a port): `InvalidParameterValue` naming the two
+///   providers (the spec gives no error code for this case; project decision).
+///
+/// The token itself is neither read nor echoed.
+pub fn refuse_access_token(provider_id: &str) -> WebIdentityError {
+    if OAUTH_PROVIDERS.contains(&provider_id) {
+        return invalid(
+            TokenFault::ProviderUnreachable,
+            format!(
+                "cannot validate the OAuth 2.0 access token with `{provider_id}`: the provider \
+                 must be called to validate it and this token service has no network access"
+            ),
+        );
+    }
+    invalid(
+        TokenFault::ProviderId,
+        format!(
+            "`ProviderId` `{provider_id}` is not supported: only `www.amazon.com` and \
+             `graph.facebook.com` (host names without scheme or port) take one; omit \
+             `ProviderId` for OpenID Connect ID tokens"
+        ),
+    )
+}
+
 /// Reads an integer date claim; `Ok(None)` when absent.
 fn date_claim(claims: &Map<String, Value>, name: &str) -> Result<Option<i64>, WebIdentityError> {
     match claims.get(name) {
@@ -714,6 +791,18 @@ pub fn verify_web_identity_token(
         return Err(invalid(TokenFault::Issuer, "the token has no `iss` claim"));
     };
     let Some(provider) = providers.iter().find(|p| p.issues(unverified_iss)) else {
+        let host = unverified_iss
+            .strip_prefix("https://")
+            .unwrap_or(unverified_iss);
+        if BUILT_IN_OIDC_PROVIDERS.contains(&host) {
+            return Err(invalid(
+                TokenFault::ProviderUnreachable,
+                format!(
+                    "cannot fetch the signing keys of `{host}`: this token service is offline \
+                     and its directory declares no keys for that provider"
+                ),
+            ));
+        }
         return Err(invalid(
             TokenFault::Issuer,
             format!("No OpenIDConnect provider found in your account for {unverified_iss}"),
@@ -752,6 +841,38 @@ pub fn verify_web_identity_token(
     };
 
     verified_identity(provider, claims, now)
+}
+
+/// The client id a token is accepted for: the first `aud` value, else `azp`, that is one of
+/// the provider's client ids. A built-in provider without client ids accepts any audience:
+/// Google's is `azp` when present (the requesting client, evaluation.md §9.2), otherwise the
+/// token's only `aud` value; several `aud` values leave no single audience to report.
+fn accepted_audience(
+    provider: &OidcProvider,
+    aud: &[String],
+    azp: Option<&String>,
+) -> Result<String, WebIdentityError> {
+    if provider.client_ids.is_empty() {
+        let google_azp = azp.filter(|_| provider.key_prefix == GOOGLE);
+        return match (google_azp, aud) {
+            (Some(azp), _) => Ok(azp.clone()),
+            (None, [one]) => Ok(one.clone()),
+            (None, values) => Err(invalid(
+                TokenFault::Audience,
+                format!(
+                    "Incorrect token audience: the token has {} `aud` values and `{}` accepts \
+                     tokens with exactly one",
+                    values.len(),
+                    provider.key_prefix
+                ),
+            )),
+        };
+    }
+    aud.iter()
+        .chain(azp)
+        .find(|a| provider.client_ids.contains(a))
+        .cloned()
+        .ok_or_else(|| invalid(TokenFault::Audience, "Incorrect token audience"))
 }
 
 fn choose_key<'a>(
@@ -810,12 +931,7 @@ fn verified_identity(
 
     let aud = string_list_claim(&claims, "aud")?.unwrap_or_default();
     let azp = optional_string_claim(&claims, "azp")?;
-    let client_id = aud
-        .iter()
-        .chain(azp.iter())
-        .find(|a| provider.client_ids.contains(a))
-        .cloned()
-        .ok_or_else(|| invalid(TokenFault::Audience, "Incorrect token audience"))?;
+    let client_id = accepted_audience(provider, &aud, azp.as_ref())?;
 
     let now_secs = now.timestamp();
     let Some(exp) = date_claim(&claims, "exp")? else {

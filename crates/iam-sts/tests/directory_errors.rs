@@ -412,3 +412,61 @@ fn failed_reload_keeps_the_old_directory() {
     assert!(std::sync::Arc::ptr_eq(&before, &after));
     assert!(after.access_key("AKIAEXAMPLEALICE2345").is_some());
 }
+
+#[test]
+fn built_in_provider_and_jwks_source_problems_are_all_reported() {
+    assert_errors(
+        "bad/builtin.toml",
+        &[
+            (
+                "builtin.toml",
+                6,
+                8,
+                "`www.amazon.com` issues OAuth 2.0 access tokens",
+            ),
+            (
+                "builtin.toml",
+                10,
+                8,
+                "as the host `accounts.google.com`, without `https://`",
+            ),
+            (
+                "builtin.toml",
+                14,
+                8,
+                "`token.actions.githubusercontent.com` is not a built-in provider",
+            ),
+            (
+                "builtin.toml",
+                19,
+                15,
+                "client id must be 1 to 255 characters",
+            ),
+            (
+                "builtin.toml",
+                23,
+                8,
+                "built-in provider `accounts.google.com` is configured twice",
+            ),
+            (
+                "builtin.toml",
+                27,
+                8,
+                "provider `cognito-identity.amazonaws.com` needs exactly one of `jwks_file` and `jwks`",
+            ),
+            (
+                "builtin.toml",
+                30,
+                7,
+                "provider `https://both.example.com` needs exactly one of `jwks_file` and `jwks`",
+            ),
+            // positions inside inline text are given after the config position
+            (
+                "builtin.toml",
+                38,
+                8,
+                "inline `jwks` at 2:3: ec coordinates must be 32 bytes each, found 3 and 3",
+            ),
+        ],
+    );
+}

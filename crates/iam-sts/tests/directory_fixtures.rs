@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use iam_sts::directory::{Directory, JwkKey, KeyStatus, LoadErrors, SharedDirectory};
+use iam_sts::directory::{Directory, JwkKey, KeyStatus, LoadErrors, PolicyText, SharedDirectory};
 
 fn corpus(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -13,6 +13,11 @@ fn corpus(rel: &str) -> PathBuf {
 
 fn good() -> Result<Directory, LoadErrors> {
     Directory::load(corpus("good/directory.toml"))
+}
+
+/// The names of `policies`, in order.
+fn names<'a>(policies: &[&'a PolicyText]) -> Vec<&'a str> {
+    policies.iter().map(|p| p.name.as_str()).collect()
 }
 
 #[test]
@@ -76,14 +81,8 @@ fn user_policies_come_inline_then_attached_then_groups() {
         .unwrap();
     assert_eq!(alice.id, "AIDAEXAMPLEALICE00001");
     assert_eq!(alice.tags[0].key, "team");
-    let names: Vec<&str> = d
-        .policies_of_user(alice)
-        .unwrap()
-        .iter()
-        .map(|p| p.name.as_str())
-        .collect();
     assert_eq!(
-        names,
+        names(&d.policies_of_user(alice).unwrap()),
         [
             "alice-s3",
             "arn:aws:iam::111122223333:policy/ec2-read",
@@ -116,14 +115,8 @@ fn role_lookups_give_trust_policies_and_session_limits() {
     assert_eq!(deploy.max_session_duration, 7200, "config setting applies");
     assert!(deploy.trust_policy.text.contains("sts:AssumeRole"));
     assert_eq!(deploy.tags[0].value, "prod");
-    let names: Vec<&str> = d
-        .policies_of_role(deploy)
-        .unwrap()
-        .iter()
-        .map(|p| p.name.as_str())
-        .collect();
     assert_eq!(
-        names,
+        names(&d.policies_of_role(deploy).unwrap()),
         ["deploy-inline", "arn:aws:iam::111122223333:policy/ec2-read"]
     );
     assert!(d.boundary_of_role(deploy).unwrap().is_some());
@@ -276,4 +269,28 @@ fn directory_can_be_shared_across_threads() {
     let reader = shared.clone();
     let handle = std::thread::spawn(move || reader.current().accounts().len());
     assert_eq!(handle.join().unwrap(), 3);
+}
+
+#[test]
+fn built_in_providers_load_keys_from_a_file_or_inline_text() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../corpus/sts/webidentity/builtin/directory.toml");
+    let d = Directory::load(path).unwrap();
+    let got: Vec<(&str, usize, usize)> = d
+        .builtin_providers()
+        .iter()
+        .map(|p| (p.host.as_str(), p.client_ids.len(), p.keys.len()))
+        .collect();
+    // Google from the shared test set (three keys, any audience); Cognito inline (one key)
+    assert_eq!(
+        got,
+        [
+            ("accounts.google.com", 0, 3),
+            ("cognito-identity.amazonaws.com", 1, 1)
+        ]
+    );
+    let cognito = &d.builtin_providers()[1];
+    assert_eq!(cognito.keys[0].kid.as_deref(), Some("ec-a"));
+    assert!(matches!(cognito.keys[0].key, JwkKey::Ec { .. }));
+    assert_eq!((cognito.origin.line, cognito.origin.col), (14, 8));
 }

@@ -190,11 +190,7 @@ fn duration_range_default_and_role_maximum() {
 #[test]
 fn role_chaining_caps_duration_at_one_hour() {
     let f = Fixture::new();
-    let first = f
-        .service
-        .assume_role(&f.alice(), &assume(APP_ROLE, "s1"))
-        .unwrap();
-    let app = f.session_caller(&first.credentials);
+    let app = f.alice_role_session(APP_ROLE, "s1");
     let p = iam_sts::service::AssumeRoleParams {
         duration_seconds: Some(3601),
         ..assume(CHAIN_ROLE, "s2")
@@ -225,11 +221,7 @@ fn role_chaining_caps_duration_at_one_hour() {
 #[test]
 fn a_role_session_does_not_implicitly_trust_its_own_role() {
     let f = Fixture::new();
-    let first = f
-        .service
-        .assume_role(&f.alice(), &assume(SELF_ROLE, "s1"))
-        .unwrap();
-    let me = f.session_caller(&first.credentials);
+    let me = f.alice_role_session(SELF_ROLE, "s1");
     let (code, _, _) = err(&f, &me, &assume(SELF_ROLE, "again"));
     assert_eq!(code, "AccessDenied");
 }

@@ -74,16 +74,7 @@ fn role_session_context_carries_the_principal_keys() {
 #[test]
 fn long_term_user_context_has_username_and_no_session_keys() {
     let f = Fixture::new();
-    let a = f
-        .service
-        .authorize(
-            &f.alice(),
-            "s3:GetObject",
-            "arn:aws:s3:::b/k",
-            Some(ACCT),
-            &Context::new(),
-        )
-        .unwrap();
+    let a = f.authorize(&f.alice(), "s3:GetObject", "arn:aws:s3:::b/k");
     assert_eq!(get(&a, "aws:username"), Some("alice"));
     assert_eq!(get(&a, "aws:userid"), Some("AIDAEXAMPLEALICE00001"));
     assert_eq!(get(&a, "aws:PrincipalTag/team"), Some("platform"));
@@ -98,16 +89,7 @@ fn long_term_user_context_has_username_and_no_session_keys() {
         .get_session_token(&f.alice(), &GetSessionTokenParams::default())
         .unwrap();
     let c = f.session_caller(&gst.credentials);
-    let a = f
-        .service
-        .authorize(
-            &c,
-            "s3:GetObject",
-            "arn:aws:s3:::b/k",
-            Some(ACCT),
-            &Context::new(),
-        )
-        .unwrap();
+    let a = f.authorize(&c, "s3:GetObject", "arn:aws:s3:::b/k");
     assert_eq!(get(&a, "aws:MultiFactorAuthPresent"), Some("false"));
     assert_eq!(get(&a, "aws:username"), Some("alice"));
     assert!(a.is_allowed(), "a GetSessionToken session acts as the user");
@@ -122,18 +104,7 @@ fn session_policies_only_narrow_the_role() {
     };
     let out = f.service.assume_role(&f.alice(), &p).unwrap();
     let c = f.session_caller(&out.credentials);
-    let ok = |action: &str| {
-        f.service
-            .authorize(
-                &c,
-                action,
-                "arn:aws:s3:::data/k",
-                Some(ACCT),
-                &Context::new(),
-            )
-            .unwrap()
-            .is_allowed()
-    };
+    let ok = |action: &str| f.authorize(&c, action, "arn:aws:s3:::data/k").is_allowed();
     assert!(ok("s3:GetObject"));
     assert!(!ok("s3:PutObject"), "role allows, session policy does not");
     assert!(
@@ -151,15 +122,7 @@ fn older_sessions_are_revoked_by_a_token_issue_time_deny() {
         .unwrap();
     let old = f.session_caller(&old.credentials);
     let check = |c: &iam_sts::session::Caller| {
-        f.service
-            .authorize(
-                c,
-                "s3:GetObject",
-                "arn:aws:s3:::data/k",
-                Some(ACCT),
-                &Context::new(),
-            )
-            .unwrap()
+        f.authorize(c, "s3:GetObject", "arn:aws:s3:::data/k")
             .decision
     };
     assert!(check(&old).is_allowed());
@@ -180,31 +143,9 @@ fn older_sessions_are_revoked_by_a_token_issue_time_deny() {
 #[test]
 fn permissions_are_cached_by_token_digest() {
     let f = Fixture::new();
-    let out = f
-        .service
-        .assume_role(&f.alice(), &assume(APP_ROLE, "s1"))
-        .unwrap();
-    let c = f.session_caller(&out.credentials);
-    let a = f
-        .service
-        .authorize(
-            &c,
-            "s3:GetObject",
-            "arn:aws:s3:::data/k",
-            Some(ACCT),
-            &Context::new(),
-        )
-        .unwrap();
-    let b = f
-        .service
-        .authorize(
-            &c,
-            "s3:PutObject",
-            "arn:aws:s3:::data/k",
-            Some(ACCT),
-            &Context::new(),
-        )
-        .unwrap();
+    let c = f.alice_role_session(APP_ROLE, "s1");
+    let a = f.authorize(&c, "s3:GetObject", "arn:aws:s3:::data/k");
+    let b = f.authorize(&c, "s3:PutObject", "arn:aws:s3:::data/k");
     assert!(std::sync::Arc::ptr_eq(&a.permissions, &b.permissions));
     let session = c.session.clone().unwrap();
     let s = f
@@ -265,11 +206,7 @@ fn scps_and_organization_keys_apply_to_sessions() {
         .values()
         .collect();
     assert_eq!(paths, vec!["o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/"]);
-    let out = f
-        .service
-        .assume_role(&f.alice(), &assume(APP_ROLE, "s1"))
-        .unwrap();
-    let c = f.session_caller(&out.credentials);
+    let c = f.alice_role_session(APP_ROLE, "s1");
     let a = f
         .service
         .authorize(&c, "s3:GetObject", "arn:aws:s3:::data/k", Some(ACCT), &ctx)

@@ -21,11 +21,7 @@ fn iam_user_identity_is_its_unique_id_account_and_arn() {
 #[test]
 fn role_session_identity_is_role_id_colon_session_and_drops_the_path() {
     let f = Fixture::new();
-    let out = f
-        .service
-        .assume_role(&f.alice(), &assume(APP_ROLE, "s1"))
-        .unwrap();
-    let c = f.session_caller(&out.credentials);
+    let c = f.alice_role_session(APP_ROLE, "s1");
     assert_eq!(c.kind, CallerKind::AssumedRole);
     let id = f.service.get_caller_identity(&c);
     assert_eq!(id.user_id, "AROAEXAMPLEAPP0000001:s1");

@@ -9,21 +9,8 @@ use iam_sts::service::GetSessionTokenParams;
 use op_support::*;
 
 fn encoded_denial(f: &Fixture) -> (iam_sts::session::Caller, String) {
-    let out = f
-        .service
-        .assume_role(&f.alice(), &assume(APP_ROLE, "s1"))
-        .unwrap();
-    let c = f.session_caller(&out.credentials);
-    let a = f
-        .service
-        .authorize(
-            &c,
-            "s3:DeleteObject",
-            "arn:aws:s3:::data/k",
-            Some(ACCT),
-            &Context::new(),
-        )
-        .unwrap();
+    let c = f.alice_role_session(APP_ROLE, "s1");
+    let a = f.authorize(&c, "s3:DeleteObject", "arn:aws:s3:::data/k");
     assert!(!a.is_allowed());
     let e = f.service.denial(&c, &a);
     assert_eq!(e.code(), "AccessDenied");
@@ -113,11 +100,7 @@ fn tampered_foreign_account_and_expired_messages_are_invalid() {
     }
     // An expired message no longer opens.
     f.clock.advance(chrono::Duration::seconds(3500));
-    let fresh = f
-        .service
-        .assume_role(&f.alice(), &assume(APP_ROLE, "s2"))
-        .unwrap();
-    let c2 = f.session_caller(&fresh.credentials);
+    let c2 = f.alice_role_session(APP_ROLE, "s2");
     f.clock.advance(chrono::Duration::seconds(100));
     let e = f
         .service

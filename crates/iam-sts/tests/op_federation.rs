@@ -18,6 +18,17 @@ fn fed(name: &str) -> GetFederationTokenParams {
 
 const S3_GET: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
 
+/// The caller of a federated user `name` of alice whose session policy allows
+/// `s3:GetObject`.
+fn s3_reader(f: &Fixture, name: &str) -> iam_sts::session::Caller {
+    let p = GetFederationTokenParams {
+        policy: Some(S3_GET.into()),
+        ..fed(name)
+    };
+    let out = f.service.get_federation_token(&f.alice(), &p).unwrap();
+    f.session_caller(&out.credentials)
+}
+
 #[test]
 fn federated_user_arn_id_and_packed_size() {
     let f = Fixture::new();
@@ -47,16 +58,7 @@ fn without_a_session_policy_the_federated_user_has_no_permissions() {
         .get_federation_token(&f.alice(), &fed("nopol"))
         .unwrap();
     let c = f.session_caller(&out.credentials);
-    let a = f
-        .service
-        .authorize(
-            &c,
-            "s3:GetObject",
-            "arn:aws:s3:::b/k",
-            Some(ACCT),
-            &Context::new(),
-        )
-        .unwrap();
+    let a = f.authorize(&c, "s3:GetObject", "arn:aws:s3:::b/k");
     assert!(!a.is_allowed());
 }
 
@@ -70,12 +72,7 @@ fn effective_permissions_are_the_intersection_of_user_and_session_policy() {
     let out = f.service.get_federation_token(&f.alice(), &p).unwrap();
     assert!(out.packed_policy_size.unwrap() > 0);
     let c = f.session_caller(&out.credentials);
-    let ok = |action: &str| {
-        f.service
-            .authorize(&c, action, "arn:aws:s3:::b/k", Some(ACCT), &Context::new())
-            .unwrap()
-            .is_allowed()
-    };
+    let ok = |action: &str| f.authorize(&c, action, "arn:aws:s3:::b/k").is_allowed();
     assert!(ok("s3:GetObject"), "user and session policy allow");
     assert!(!ok("s3:PutObject"), "session policy does not allow");
     assert!(!ok("ec2:RunInstances"), "user policy does not allow");
@@ -87,15 +84,7 @@ fn effective_permissions_are_the_intersection_of_user_and_session_policy() {
     let out = f.service.get_federation_token(&f.alice(), &p).unwrap();
     let c = f.session_caller(&out.credentials);
     assert!(f
-        .service
-        .authorize(
-            &c,
-            "s3:GetObject",
-            "arn:aws:s3:::b/k",
-            Some(ACCT),
-            &Context::new()
-        )
-        .unwrap()
+        .authorize(&c, "s3:GetObject", "arn:aws:s3:::b/k")
         .is_allowed());
 }
 
@@ -236,16 +225,7 @@ fn name_policy_duration_and_tag_constraints() {
         .unwrap();
     // Session tags override the user's tag of the same key.
     let c = f.session_caller(&out.credentials);
-    let a = f
-        .service
-        .authorize(
-            &c,
-            "s3:GetObject",
-            "arn:aws:s3:::b/k",
-            Some(ACCT),
-            &Context::new(),
-        )
-        .unwrap();
+    let a = f.authorize(&c, "s3:GetObject", "arn:aws:s3:::b/k");
     assert_eq!(
         a.request
             .context()
@@ -274,17 +254,7 @@ fn tags_are_accepted_from_a_caller_allowed_to_tag() {
 #[test]
 fn federated_users_may_call_only_get_caller_identity() {
     let f = Fixture::new();
-    let out = f
-        .service
-        .get_federation_token(
-            &f.alice(),
-            &GetFederationTokenParams {
-                policy: Some(S3_GET.into()),
-                ..fed("only")
-            },
-        )
-        .unwrap();
-    let c = f.session_caller(&out.credentials);
+    let c = s3_reader(&f, "only");
     assert_eq!(
         f.service.get_caller_identity(&c).arn,
         "arn:aws:sts::111122223333:federated-user/only"
@@ -315,17 +285,7 @@ fn federated_users_may_call_only_get_caller_identity() {
 #[test]
 fn federated_users_get_no_iam_api() {
     let f = Fixture::new();
-    let out = f
-        .service
-        .get_federation_token(
-            &f.alice(),
-            &GetFederationTokenParams {
-                policy: Some(S3_GET.into()),
-                ..fed("noiam")
-            },
-        )
-        .unwrap();
-    let c = f.session_caller(&out.credentials);
+    let c = s3_reader(&f, "noiam");
     let e = f
         .service
         .authorize(&c, "iam:ListUsers", "*", None, &Context::new())

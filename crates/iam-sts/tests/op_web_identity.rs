@@ -2,29 +2,19 @@
 //! the test-only keys of `corpus/sts/webidentity/`, verified against an OIDC provider of a
 //! directory written to a temp dir, trust evaluated with the provider as principal.
 
-#![expect(
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "fixture helpers outside #[test] fns must fail loudly on broken fixtures"
-)]
+#![cfg(test)]
+
+mod webid_support;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
-use chrono::{DateTime, TimeZone, Utc};
 use iam_policy::context::Context;
-use iam_sts::clock::{FixedClock, SeededRandom};
-use iam_sts::directory::SharedDirectory;
 use iam_sts::error::StsError;
-use iam_sts::keyring::KeyRing;
-use iam_sts::service::{
-    AssumeRoleWithWebIdentityParams, ServiceConfig, TokenService, WebIdentityCredentials,
-};
-use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use iam_sts::service::{AssumeRoleWithWebIdentityParams, TokenService, WebIdentityCredentials};
 use serde_json::{json, Value};
+use webid_support::{corpus, err, params, refusal, service_at, sign_with, start, with, ACCT};
 
-const ACCT: &str = "111122223333";
 const ISSUER: &str = "https://token.actions.githubusercontent.com";
 const PROVIDER: &str =
     "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
@@ -47,14 +37,6 @@ url = "https://token.actions.githubusercontent.com"
 client_ids = ["sts.amazonaws.com", "other-audience"]
 jwks_file = "jwks.json"
 "#;
-
-fn corpus(name: &str) -> String {
-    let path = format!(
-        "{}/../../corpus/sts/webidentity/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
 
 fn role(name: &str, id: &str, trust: &str) -> String {
     format!(
@@ -88,12 +70,6 @@ fn prod_json() -> String {
     )
 }
 
-fn start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0)
-        .single()
-        .unwrap()
-}
-
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 fn service() -> TokenService {
@@ -104,11 +80,7 @@ fn service() -> TokenService {
     std::fs::write(dir.join("directory.toml"), TOML).unwrap();
     std::fs::write(dir.join("prod.json"), prod_json()).unwrap();
     std::fs::write(dir.join("jwks.json"), corpus("jwks.json")).unwrap();
-    let shared = SharedDirectory::load(dir.join("directory.toml")).unwrap();
-    let clock = Arc::new(FixedClock::new(start()));
-    let random = Arc::new(SeededRandom::new(7));
-    let ring = KeyRing::generate(start() - chrono::Duration::days(1), random.as_ref()).unwrap();
-    TokenService::new(shared, ring, clock, random, ServiceConfig::default())
+    service_at(&dir.join("directory.toml"))
 }
 
 fn claims() -> Value {
@@ -122,31 +94,8 @@ fn claims() -> Value {
     })
 }
 
-fn with(mut base: Value, key: &str, value: Value) -> Value {
-    if let Some(o) = base.as_object_mut() {
-        o.insert(key.to_owned(), value);
-    }
-    base
-}
-
-fn sign_with(pem: &str, kid: &str, claims: &Value) -> String {
-    let mut header = Header::new(Algorithm::RS256);
-    header.kid = Some(kid.to_owned());
-    let key = EncodingKey::from_rsa_pem(corpus(pem).as_bytes()).unwrap();
-    encode(&header, claims, &key).unwrap()
-}
-
 fn sign(claims: &Value) -> String {
     sign_with("rsa-a.pem", "rsa-a", claims)
-}
-
-fn params(role: &str, token: &str) -> AssumeRoleWithWebIdentityParams {
-    AssumeRoleWithWebIdentityParams {
-        role_arn: Some(role.to_owned()),
-        role_session_name: Some("ci-run".to_owned()),
-        web_identity_token: Some(token.to_owned()),
-        ..Default::default()
-    }
 }
 
 fn assume(
@@ -154,13 +103,6 @@ fn assume(
     p: &AssumeRoleWithWebIdentityParams,
 ) -> Result<WebIdentityCredentials, StsError> {
     svc.assume_role_with_web_identity(p)
-}
-
-fn err(svc: &TokenService, p: &AssumeRoleWithWebIdentityParams) -> StsError {
-    match assume(svc, p) {
-        Ok(_) => panic!("request was accepted"),
-        Err(e) => e,
-    }
 }
 
 #[test]
@@ -257,10 +199,7 @@ fn trust_naming_another_provider_denies() {
 fn audience_not_among_client_ids_is_an_invalid_token() {
     let svc = service();
     let t = sign(&with(claims(), "aud", json!("someone-else")));
-    assert_eq!(
-        err(&svc, &params(WEB_ROLE, &t)).code(),
-        "InvalidIdentityToken"
-    );
+    assert_eq!(refusal(&svc, WEB_ROLE, &t), "InvalidIdentityToken");
 }
 
 #[test]
@@ -295,16 +234,10 @@ fn token_signed_by_another_key_is_rejected() {
     let svc = service();
     // rsa-b's private key under rsa-a's kid: the signature does not verify
     let t = sign_with("rsa-b.pem", "rsa-a", &claims());
-    assert_eq!(
-        err(&svc, &params(WEB_ROLE, &t)).code(),
-        "InvalidIdentityToken"
-    );
+    assert_eq!(refusal(&svc, WEB_ROLE, &t), "InvalidIdentityToken");
     let mut tampered = sign(&claims());
     tampered.push('A');
-    assert_eq!(
-        err(&svc, &params(WEB_ROLE, &tampered)).code(),
-        "InvalidIdentityToken"
-    );
+    assert_eq!(refusal(&svc, WEB_ROLE, &tampered), "InvalidIdentityToken");
 }
 
 #[test]

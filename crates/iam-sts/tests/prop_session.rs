@@ -71,11 +71,7 @@ fn session_policy() -> impl Strategy<Value = Option<String>> {
 #[test]
 fn a_session_never_gets_what_its_role_does_not_allow() {
     let f = Fixture::new();
-    let base = f
-        .service
-        .assume_role(&f.alice(), &assume(APP_ROLE, "base"))
-        .unwrap();
-    let role_only = f.session_caller(&base.credentials);
+    let role_only = f.alice_role_session(APP_ROLE, "base");
     let mut runner = TestRunner::new(Config {
         cases: 96,
         ..Config::default()

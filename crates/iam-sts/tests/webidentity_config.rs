@@ -116,16 +116,21 @@ fn iam_providers_need_an_https_url_a_client_id_and_a_12_digit_account() {
 }
 
 #[test]
-fn well_known_providers_are_limited_to_the_four_built_in_names() {
+fn well_known_providers_are_the_two_built_in_oidc_issuers() {
     let keys = || ProviderKeys::from_json(&corpus_jwks()).unwrap();
     for url in [
         "https://accounts.google.com",
         "https://cognito-identity.amazonaws.com",
-        "https://graph.facebook.com",
-        "https://www.amazon.com",
     ] {
         let p = OidcProvider::well_known(url, vec!["app".into()], keys()).unwrap();
         assert_eq!(p.arn(), None);
+        // built-in providers may leave the audience to the trust policy
+        let open = OidcProvider::well_known(url, vec![], keys()).unwrap();
+        assert!(open.client_ids().is_empty());
+    }
+    for url in ["https://graph.facebook.com", "https://www.amazon.com"] {
+        let e = OidcProvider::well_known(url, vec!["app".into()], keys()).unwrap_err();
+        assert!(e.to_string().contains("OAuth 2.0 access tokens"), "{e}");
     }
     assert!(OidcProvider::well_known(
         "https://token.actions.githubusercontent.com",

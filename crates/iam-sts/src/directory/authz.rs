@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use iam_policy::json::{Value, ValueKind};
 use iam_policy::PolicyType;
 
-use super::load::{check_embedded, member, string_of, FileCtx};
+use super::load::{check_embedded, member, string_of, FileCtx, PolicyKind};
 use super::{Group, LoadError, ManagedPolicy, Origin, PolicyText, Role, Tag, User};
 
 /// What one file yields.
@@ -336,11 +336,7 @@ impl Reader<'_> {
             if let Some(p) = check_embedded(
                 self.ctx,
                 doc,
-                &name,
-                &what,
-                PolicyType::Identity,
-                false,
-                false,
+                &PolicyKind::inline(&name, &what, PolicyType::Identity),
                 self.errors,
                 self.warnings,
             ) {
@@ -495,11 +491,11 @@ impl Reader<'_> {
             Some(doc) => check_embedded(
                 self.ctx,
                 doc,
-                "trust policy",
-                &format!("trust policy of {owner}"),
-                PolicyType::Trust,
-                false,
-                false,
+                &PolicyKind::inline(
+                    "trust policy",
+                    &format!("trust policy of {owner}"),
+                    PolicyType::Trust,
+                ),
                 self.errors,
                 self.warnings,
             ),
@@ -615,11 +611,7 @@ impl Reader<'_> {
         let policy = check_embedded(
             self.ctx,
             doc,
-            &arn,
-            &owner,
-            PolicyType::Identity,
-            true,
-            aws_managed,
+            &PolicyKind::managed(&arn, &owner, aws_managed),
             self.errors,
             self.warnings,
         );

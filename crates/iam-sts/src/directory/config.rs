@@ -16,6 +16,19 @@ pub(super) struct ConfigFile {
     #[serde(default)]
     pub account: Vec<Spanned<AccountConfig>>,
     pub organization: Option<Spanned<OrgConfig>>,
+    #[serde(default)]
+    pub builtin_provider: Vec<Spanned<BuiltinConfig>>,
+}
+
+/// `[[builtin_provider]]`: keys of a built-in web-identity provider (not per account).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct BuiltinConfig {
+    pub host: Spanned<String>,
+    #[serde(default)]
+    pub client_ids: Vec<Spanned<String>>,
+    pub jwks_file: Option<Spanned<String>>,
+    pub jwks: Option<Spanned<String>>,
 }
 
 /// `[[account]]`.
@@ -84,7 +97,8 @@ pub(super) struct OidcConfig {
     pub client_ids: Vec<Spanned<String>>,
     #[serde(default)]
     pub thumbprints: Vec<Spanned<String>>,
-    pub jwks_file: Spanned<String>,
+    pub jwks_file: Option<Spanned<String>>,
+    pub jwks: Option<Spanned<String>>,
 }
 
 /// `[[account.saml_provider]]`.
@@ -197,6 +211,7 @@ mod tests {
         assert!(example.contains("[organization]"));
         let cfg: ConfigFile = toml::from_str(&example).unwrap();
         assert_eq!(cfg.account.len(), 1);
+        assert_eq!(cfg.builtin_provider.len(), 2);
         let acct = cfg.account[0].get_ref();
         assert_eq!(acct.access_key.len(), 1);
         assert_eq!(acct.oidc_provider.len(), 1);

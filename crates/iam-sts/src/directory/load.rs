@@ -16,12 +16,16 @@ use iam_policy::{check_policy, LineIndex, ParseOptions, PolicyType, Severity, Sp
 use toml::Spanned;
 
 use super::authz::{self, iam_arn, is_account_id};
-use super::config::{AccountConfig, ConfigFile, OrgConfig, OrgKindConfig, StatusConfig};
-use super::jwks::parse_jwks;
-use super::{
-    AccessKey, Account, Directory, KeyStatus, LoadError, LoadErrors, ManagedPolicy, MfaDevice,
-    OidcProvider, OrgUnit, Organization, Origin, PolicyText, SamlProvider, Secret, TotpSeed,
+use super::config::{
+    AccountConfig, BuiltinConfig, ConfigFile, OrgConfig, OrgKindConfig, StatusConfig,
 };
+use super::jwks::{parse_jwks, Jwk};
+use super::{
+    AccessKey, Account, BuiltinProvider, Directory, KeyStatus, LoadError, LoadErrors,
+    ManagedPolicy, MfaDevice, OidcProvider, OrgUnit, Organization, Origin, PolicyText,
+    SamlProvider, Secret, TotpSeed,
+};
+use crate::webidentity::{BUILT_IN_OIDC_PROVIDERS, OAUTH_PROVIDERS};
 
 /// A file read into memory, for turning byte offsets into line:col.
 #[derive(Debug)]
@@ -123,27 +127,64 @@ pub(super) fn base32_decode(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Check `text` as a policy of type `ty`. `anchor` is where the text starts in `ctx`;
+/// What a policy document is: how it is named, checked and reported.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PolicyKind<'n> {
+    /// The policy's name (an ARN for managed policies).
+    pub name: &'n str,
+    /// How messages name the document (`trust policy of role `x``).
+    pub what: &'n str,
+    /// The policy type it is checked as.
+    pub ty: PolicyType,
+    /// A managed policy (checked with the managed-policy size limit).
+    pub managed: bool,
+    /// Owned by AWS (no size limit applies).
+    pub aws_owned: bool,
+}
+
+impl<'n> PolicyKind<'n> {
+    /// An inline (or organization) policy of type `ty`.
+    pub fn inline(name: &'n str, what: &'n str, ty: PolicyType) -> Self {
+        PolicyKind {
+            name,
+            what,
+            ty,
+            managed: false,
+            aws_owned: false,
+        }
+    }
+
+    /// A managed identity policy; `aws_owned` for `arn:aws:iam::aws:policy/...`.
+    pub fn managed(name: &'n str, what: &'n str, aws_owned: bool) -> Self {
+        PolicyKind {
+            name,
+            what,
+            ty: PolicyType::Identity,
+            managed: true,
+            aws_owned,
+        }
+    }
+}
+
+/// Check `text` as a policy of type `kind.ty`. `anchor` is where the text starts in `ctx`;
 /// when `exact`, the text is a verbatim slice of the file at `anchor` and diagnostics are
 /// reported at their own position in the file, otherwise at `anchor`. Every message also
 /// gives the diagnostic's line:col inside the policy text.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one call site per document origin; a struct would only rename them"
-)]
 fn check_text(
     ctx: &FileCtx,
     text: String,
-    anchor: usize,
-    exact: bool,
-    name: &str,
-    what: &str,
-    ty: PolicyType,
-    managed: bool,
-    aws_owned: bool,
+    (anchor, exact): (usize, bool),
+    kind: &PolicyKind<'_>,
     errors: &mut Vec<LoadError>,
     warnings: &mut Vec<LoadError>,
 ) -> Option<PolicyText> {
+    let PolicyKind {
+        name,
+        what,
+        ty,
+        managed,
+        aws_owned,
+    } = *kind;
     let options = ParseOptions {
         policy_type: ty,
         managed,
@@ -194,18 +235,14 @@ fn check_text(
 
 /// Check a policy document embedded in a JSON file: an object, or a string holding JSON
 /// (URL-encoded as IAM returns it, or plain).
-#[expect(clippy::too_many_arguments, reason = "mirrors check_text")]
 pub(super) fn check_embedded(
     ctx: &FileCtx,
     v: &Value<'_>,
-    name: &str,
-    what: &str,
-    ty: PolicyType,
-    managed: bool,
-    aws_owned: bool,
+    kind: &PolicyKind<'_>,
     errors: &mut Vec<LoadError>,
     warnings: &mut Vec<LoadError>,
 ) -> Option<PolicyText> {
+    let what = kind.what;
     match &v.kind {
         ValueKind::Object(_) => {
             let Some(text) = v.span.slice(&ctx.text) else {
@@ -215,13 +252,8 @@ pub(super) fn check_embedded(
             check_text(
                 ctx,
                 text.to_string(),
-                v.span.start,
-                true,
-                name,
-                what,
-                ty,
-                managed,
-                aws_owned,
+                (v.span.start, true),
+                kind,
                 errors,
                 warnings,
             )
@@ -241,19 +273,7 @@ pub(super) fn check_embedded(
                     }
                 }
             };
-            check_text(
-                ctx,
-                text,
-                v.span.start,
-                false,
-                name,
-                what,
-                ty,
-                managed,
-                aws_owned,
-                errors,
-                warnings,
-            )
+            check_text(ctx, text, (v.span.start, false), kind, errors, warnings)
         }
         _ => {
             errors.push(ctx.error(
@@ -360,6 +380,45 @@ fn first_occurrence(
     Ok(())
 }
 
+/// Record the config value `value` as a directory-wide unique `what`; false (with the error
+/// pushed) when it was seen before.
+fn unique_in_directory(
+    cfg: &FileCtx,
+    seen: &mut HashMap<String, Origin>,
+    value: &Spanned<String>,
+    what: &str,
+    errors: &mut Vec<LoadError>,
+) -> bool {
+    let here = cfg.origin(value.span().start);
+    match first_occurrence(seen, value.get_ref(), here, what) {
+        Ok(()) => true,
+        Err(e) => {
+            errors.push(e);
+            false
+        }
+    }
+}
+
+/// The user of `account` named by the config value `name`; `None` (with the error pushed)
+/// when there is none.
+fn owning_user<'a>(
+    cfg: &FileCtx,
+    users: &'a mut [crate::directory::User],
+    name: &Spanned<String>,
+    account: &str,
+    errors: &mut Vec<LoadError>,
+) -> Option<&'a mut crate::directory::User> {
+    let user_name = name.get_ref();
+    let user = user_named(users, user_name);
+    if user.is_none() {
+        errors.push(cfg.error_spanned(
+            name,
+            format!("unknown user `{user_name}` in account `{account}`"),
+        ));
+    }
+    user
+}
+
 /// The user called `name` (IAM user names compare case-insensitively).
 fn user_named<'a>(
     users: &'a mut [crate::directory::User],
@@ -446,10 +505,144 @@ pub(super) fn load(config_path: &Path) -> Result<Directory, LoadErrors> {
             &mut warnings,
         )
     });
+    let builtin = load_builtin(
+        &cfg_ctx,
+        &base,
+        &cfg.builtin_provider,
+        &mut errors,
+        &mut warnings,
+    );
     match LoadErrors::from_vec(errors) {
         Some(e) => Err(e),
-        None => Ok(Directory::new(accounts, organization, warnings)),
+        None => Ok(Directory::new(accounts, organization, builtin, warnings)),
     }
+}
+
+/// Read the JWK set of a provider, given either as a file (`jwks_file`) or inline (`jwks`);
+/// exactly one of them must be present. Problems in inline text are reported at the config
+/// value with their line:col inside the text. `None` when the set could not be read.
+fn load_jwks(
+    cfg: &FileCtx,
+    base: &Path,
+    file: Option<&Spanned<String>>,
+    inline: Option<&Spanned<String>>,
+    owner: &Spanned<String>,
+    errors: &mut Vec<LoadError>,
+    warnings: &mut Vec<LoadError>,
+) -> Option<Vec<Jwk>> {
+    match (file, inline) {
+        (Some(f), None) => {
+            let jctx = read_named(cfg, base, f, errors)?;
+            let doc = parse_json(&jctx, errors)?;
+            Some(parse_jwks(&jctx, &doc.root, errors, warnings))
+        }
+        (None, Some(text)) => {
+            let jctx = FileCtx::new(cfg.path.clone(), text.get_ref().clone());
+            let (mut inner_errors, mut inner_warnings) = (Vec::new(), Vec::new());
+            let keys = parse_json(&jctx, &mut inner_errors)
+                .map(|doc| parse_jwks(&jctx, &doc.root, &mut inner_errors, &mut inner_warnings));
+            let at = |e: LoadError| {
+                cfg.error_spanned(
+                    text,
+                    format!("inline `jwks` at {}:{}: {}", e.line, e.col, e.message),
+                )
+            };
+            errors.extend(inner_errors.into_iter().map(at));
+            warnings.extend(inner_warnings.into_iter().map(at));
+            keys
+        }
+        _ => {
+            errors.push(cfg.error_spanned(
+                owner,
+                format!(
+                    "provider `{}` needs exactly one of `jwks_file` and `jwks`",
+                    owner.get_ref()
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// The client ids (accepted audiences, 1 to 255 characters each) and the JWK set
+/// (`jwks_file` or inline `jwks`, see [`load_jwks`]) of the web-identity provider `owner`.
+/// `None` when the keys could not be read.
+fn provider_keys(
+    cfg: &FileCtx,
+    base: &Path,
+    owner: &Spanned<String>,
+    client_ids: &[Spanned<String>],
+    (jwks_file, jwks): (Option<&Spanned<String>>, Option<&Spanned<String>>),
+    errors: &mut Vec<LoadError>,
+    warnings: &mut Vec<LoadError>,
+) -> Option<(Vec<String>, Vec<Jwk>)> {
+    for c in client_ids {
+        if !(1..=255).contains(&c.get_ref().chars().count()) {
+            errors.push(cfg.error_spanned(c, "client id must be 1 to 255 characters"));
+        }
+    }
+    let keys = load_jwks(cfg, base, jwks_file, jwks, owner, errors, warnings)?;
+    Some((
+        client_ids.iter().map(|c| c.get_ref().clone()).collect(),
+        keys,
+    ))
+}
+
+/// Load the `[[builtin_provider]]` tables: only the built-in providers that issue OpenID
+/// Connect ID tokens can be given keys.
+fn load_builtin(
+    cfg: &FileCtx,
+    base: &Path,
+    list: &[Spanned<BuiltinConfig>],
+    errors: &mut Vec<LoadError>,
+    warnings: &mut Vec<LoadError>,
+) -> Vec<BuiltinProvider> {
+    let mut out: Vec<BuiltinProvider> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for bc in list {
+        let bc = bc.get_ref();
+        let host = bc.host.get_ref().as_str();
+        if !BUILT_IN_OIDC_PROVIDERS.contains(&host) {
+            let bare = host.strip_prefix("https://").unwrap_or(host);
+            let message = if OAUTH_PROVIDERS.contains(&bare) {
+                format!(
+                    "`{bare}` issues OAuth 2.0 access tokens, which only the provider can \
+                     validate (they are sent with `ProviderId`); it takes no keys"
+                )
+            } else if BUILT_IN_OIDC_PROVIDERS.contains(&bare) {
+                format!("write the built-in provider as the host `{bare}`, without `https://`")
+            } else {
+                format!(
+                    "`{host}` is not a built-in provider (expected `accounts.google.com` or \
+                     `cognito-identity.amazonaws.com`); configure other issuers with \
+                     `[[account.oidc_provider]]`"
+                )
+            };
+            errors.push(cfg.error_spanned(&bc.host, message));
+            continue;
+        }
+        if seen.contains(&host) {
+            errors.push(cfg.error_spanned(
+                &bc.host,
+                format!("built-in provider `{host}` is configured twice"),
+            ));
+            continue;
+        }
+        seen.push(host);
+        let jwks = (bc.jwks_file.as_ref(), bc.jwks.as_ref());
+        let Some((client_ids, keys)) =
+            provider_keys(cfg, base, &bc.host, &bc.client_ids, jwks, errors, warnings)
+        else {
+            continue;
+        };
+        out.push(BuiltinProvider {
+            host: host.to_owned(),
+            client_ids,
+            keys,
+            origin: cfg.origin(bc.host.span().start),
+        });
+    }
+    out
 }
 
 /// `AKIA` + 16 characters of the base32 alphabet.
@@ -587,13 +780,8 @@ fn load_account(
         if let Some(policy) = check_text(
             &pctx,
             pctx.text.clone(),
-            0,
-            true,
-            arn,
-            &what,
-            PolicyType::Identity,
-            true,
-            true,
+            (0, true),
+            &PolicyKind::managed(arn, &what, true),
             errors,
             warnings,
         ) {
@@ -653,17 +841,8 @@ fn load_account(
             ));
             ok = false;
         }
-        let here = cfg.origin(kc.id.span().start);
-        if let Err(e) = first_occurrence(&mut seen.keys, key_id, here, "access key id") {
-            errors.push(e);
-            ok = false;
-        }
-        let user_name = kc.user.get_ref();
-        let Some(user) = user_named(&mut data.users, user_name) else {
-            errors.push(cfg.error_spanned(
-                &kc.user,
-                format!("unknown user `{user_name}` in account `{id}`"),
-            ));
+        ok &= unique_in_directory(cfg, &mut seen.keys, &kc.id, "access key id", errors);
+        let Some(user) = owning_user(cfg, &mut data.users, &kc.user, &id, errors) else {
             continue;
         };
         if ok {
@@ -726,17 +905,8 @@ fn load_account(
                 None
             }
         };
-        let here = cfg.origin(mc.serial.span().start);
-        if let Err(e) = first_occurrence(&mut seen.serials, serial, here, "mfa serial") {
-            errors.push(e);
-            ok = false;
-        }
-        let user_name = mc.user.get_ref();
-        let Some(user) = user_named(&mut data.users, user_name) else {
-            errors.push(cfg.error_spanned(
-                &mc.user,
-                format!("unknown user `{user_name}` in account `{id}`"),
-            ));
+        ok &= unique_in_directory(cfg, &mut seen.serials, &mc.serial, "mfa serial", errors);
+        let Some(user) = owning_user(cfg, &mut data.users, &mc.user, &id, errors) else {
             continue;
         };
         if let (true, Some(seed)) = (ok, seed) {
@@ -778,11 +948,6 @@ fn load_account(
             continue;
         }
         seen_issuers.push(issuer.clone());
-        for c in &oc.client_ids {
-            if !(1..=255).contains(&c.get_ref().chars().count()) {
-                errors.push(cfg.error_spanned(c, "client id must be 1 to 255 characters"));
-            }
-        }
         if oc.client_ids.is_empty() {
             warnings.push(cfg.error_spanned(
                 &oc.url,
@@ -797,18 +962,17 @@ fn load_account(
                 ));
             }
         }
-        let Some(jctx) = read_named(cfg, base, &oc.jwks_file, errors) else {
+        let jwks = (oc.jwks_file.as_ref(), oc.jwks.as_ref());
+        let Some((client_ids, keys)) =
+            provider_keys(cfg, base, &oc.url, &oc.client_ids, jwks, errors, warnings)
+        else {
             continue;
-        };
-        let keys = match parse_json(&jctx, errors) {
-            Some(doc) => parse_jwks(&jctx, &doc.root, errors, warnings),
-            None => Vec::new(),
         };
         oidc_providers.push(OidcProvider {
             arn: format!("arn:aws:iam::{id}:oidc-provider/{issuer}"),
             url: url.clone(),
             issuer,
-            client_ids: oc.client_ids.iter().map(|c| c.get_ref().clone()).collect(),
+            client_ids,
             thumbprints: oc
                 .thumbprints
                 .iter()
@@ -922,13 +1086,11 @@ fn builtin(
     let mut p = check_text(
         cfg,
         text.to_string(),
-        at,
-        false,
-        name,
-        name,
-        check_as,
-        true,
-        true,
+        (at, false),
+        &PolicyKind {
+            ty: check_as,
+            ..PolicyKind::managed(name, name, true)
+        },
         errors,
         &mut ignored,
     )?;
@@ -1116,32 +1278,16 @@ fn load_org(
             OrgKindConfig::Rcp => PolicyType::Rcp,
         };
         let what = format!("{} `{name}`", ty);
+        let kind = PolicyKind::inline(name, &what, ty);
         let policy = match (&pc.file, &pc.text) {
             (Some(f), None) => read_named(cfg, base, f, errors).and_then(|pctx| {
-                check_text(
-                    &pctx,
-                    pctx.text.clone(),
-                    0,
-                    true,
-                    name,
-                    &what,
-                    ty,
-                    false,
-                    false,
-                    errors,
-                    warnings,
-                )
+                check_text(&pctx, pctx.text.clone(), (0, true), &kind, errors, warnings)
             }),
             (None, Some(t)) => check_text(
                 cfg,
                 t.get_ref().clone(),
-                t.span().start,
-                false,
-                name,
-                &what,
-                ty,
-                false,
-                false,
+                (t.span().start, false),
+                &kind,
                 errors,
                 warnings,
             ),

@@ -12,10 +12,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
+use iam_policy::context::Context;
 use iam_sts::clock::{FixedClock, SeededRandom};
 use iam_sts::directory::SharedDirectory;
 use iam_sts::keyring::KeyRing;
-use iam_sts::service::{AssumeRoleParams, ServiceConfig, TokenService};
+use iam_sts::service::{AssumeRoleParams, Authorization, ServiceConfig, TokenService};
 use iam_sts::session::Caller;
 use iam_sts::token::SessionTag;
 use iam_sts::totp::{totp_at, TotpSecret};
@@ -347,6 +348,22 @@ impl Fixture {
 
     pub fn alice(&self) -> Caller {
         self.caller(ALICE_KEY)
+    }
+
+    /// The caller of a session of `role` named `name` that alice assumed.
+    pub fn alice_role_session(&self, role: &str, name: &str) -> Caller {
+        let out = self
+            .service
+            .assume_role(&self.alice(), &assume(role, name))
+            .unwrap();
+        self.session_caller(&out.credentials)
+    }
+
+    /// The decision on `action` over `resource` of the fixture account, without extra keys.
+    pub fn authorize(&self, caller: &Caller, action: &str, resource: &str) -> Authorization {
+        self.service
+            .authorize(caller, action, resource, Some(ACCT), &Context::new())
+            .unwrap()
     }
 
     /// The caller using credentials issued by the service.
