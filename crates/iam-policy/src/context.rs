@@ -2,9 +2,12 @@
 //!
 //! Input: key/value pairs from the caller (keys in any case). Output: a [`Context`] whose
 //! lookups are case-insensitive and allocation-free. Absent keys and present-but-empty
-//! multi-valued keys are different things (evaluation.md §1). Never adds keys of its own.
+//! multi-valued keys are different things (evaluation.md §1). A context may read through
+//! to a shared base ([`Context::layered`]) so many requests can share one set of keys
+//! without copying it. Never adds keys of its own, never mutates a shared base.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 /// A context value: single-valued, or a (possibly empty) set of strings.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -44,10 +47,13 @@ impl ContextValue {
 /// assert!(ctx.get("aws:username").is_none());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Context {
     // INVARIANT: sorted by `lower`, which is the ASCII-lowercased key; `lower` unique.
     entries: Vec<Entry>,
+    // Keys read through when `entries` does not hold them; shadowed by `entries`.
+    // INVARIANT: a base never has a base of its own (see `Context::layered`).
+    base: Option<Arc<Context>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +88,50 @@ impl Context {
         }
     }
 
+    /// A context holding no keys of its own that reads every key of `base`; keys inserted
+    /// later shadow the base's. Cloning it or building it never copies `base`, so one
+    /// set of keys (say, a session's principal keys) can back many requests.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use iam_policy::context::{Context, ContextValue};
+    /// let mut base = Context::new();
+    /// base.insert("aws:userid", ContextValue::Single("AIDAEXAMPLE".into()));
+    /// let mut ctx = Context::layered(Arc::new(base));
+    /// ctx.insert("aws:SourceIp", ContextValue::Single("203.0.113.7".into()));
+    /// assert!(ctx.get("aws:userid").is_some() && ctx.get("aws:sourceip").is_some());
+    /// assert_eq!(ctx.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn layered(base: Arc<Context>) -> Context {
+        // Keep bases one level deep: a layered base is flattened into a new one.
+        let base = if base.base.is_some() {
+            Arc::new(base.flattened())
+        } else {
+            base
+        };
+        Context {
+            entries: Vec::new(),
+            base: (!base.entries.is_empty()).then_some(base),
+        }
+    }
+
+    /// The same keys with no base (copies the base's entries).
+    fn flattened(&self) -> Context {
+        Context {
+            entries: self.merged().cloned().collect(),
+            base: None,
+        }
+    }
+
+    /// Own entries and the base's, merged in key order; own entries shadow the base's.
+    fn merged(&self) -> Merged<'_> {
+        Merged {
+            own: &self.entries,
+            base: self.base.as_deref().map_or(&[], |b| b.entries.as_slice()),
+        }
+    }
+
     /// Set `key` (any case) to `value`, replacing a value under the same key in any case.
     pub fn insert(&mut self, key: &str, value: ContextValue) {
         let entry = Entry {
@@ -101,31 +151,88 @@ impl Context {
 
     /// The value of `key` (any case), if present.
     pub fn get(&self, key: &str) -> Option<&ContextValue> {
-        self.find(key)
-            .ok()
-            .and_then(|i| self.entries.get(i))
-            .map(|e| &e.value)
+        if !self.entries.is_empty() {
+            if let Ok(i) = self.find(key) {
+                return self.entries.get(i).map(|e| &e.value);
+            }
+        }
+        self.base.as_deref().and_then(|b| b.get(key))
     }
 
     /// Remove `key` (any case), returning its value.
     pub fn remove(&mut self, key: &str) -> Option<ContextValue> {
+        if self.base.as_deref().is_some_and(|b| b.get(key).is_some()) {
+            // The base is shared: take a private copy of it before removing from it.
+            *self = self.flattened();
+        }
         let i = self.find(key).ok()?;
         Some(self.entries.remove(i).value)
     }
 
     /// Every key (as last inserted) and value, sorted by key ignoring case.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &ContextValue)> {
-        self.entries.iter().map(|e| (e.key.as_str(), &e.value))
+        self.merged().map(|e| (e.key.as_str(), &e.value))
     }
 
     /// Number of keys.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        match &self.base {
+            None => self.entries.len(),
+            Some(_) => self.merged().count(),
+        }
     }
 
     /// True when no key is set.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.is_empty() && self.base.as_deref().is_none_or(Context::is_empty)
+    }
+}
+
+impl PartialEq for Context {
+    fn eq(&self, other: &Context) -> bool {
+        self.merged().eq(other.merged())
+    }
+}
+
+impl Eq for Context {}
+
+/// The merge of a context's own entries (which win on equal keys) and its base's.
+struct Merged<'a> {
+    own: &'a [Entry],
+    base: &'a [Entry],
+}
+
+impl<'a> Iterator for Merged<'a> {
+    type Item = &'a Entry;
+
+    fn next(&mut self) -> Option<&'a Entry> {
+        let (own, base) = match (self.own.split_first(), self.base.split_first()) {
+            (None, None) => return None,
+            (Some((o, rest)), None) => {
+                self.own = rest;
+                return Some(o);
+            }
+            (None, Some((b, rest))) => {
+                self.base = rest;
+                return Some(b);
+            }
+            (Some(o), Some(b)) => (o, b),
+        };
+        match (*own.0.lower).cmp(&*base.0.lower) {
+            Ordering::Less => {
+                self.own = own.1;
+                Some(own.0)
+            }
+            Ordering::Greater => {
+                self.base = base.1;
+                Some(base.0)
+            }
+            Ordering::Equal => {
+                self.own = own.1;
+                self.base = base.1;
+                Some(own.0)
+            }
+        }
     }
 }
 
@@ -161,5 +268,82 @@ mod tests {
             .into_iter()
             .collect();
         assert_eq!(ctx.get("aws:tagkeys").map(|v| v.values().count()), Some(0));
+    }
+
+    fn single(v: &str) -> ContextValue {
+        ContextValue::Single(v.into())
+    }
+
+    fn shared_base() -> Arc<Context> {
+        Arc::new(
+            [
+                ("aws:userid", single("AIDA1")),
+                ("aws:PrincipalTag/team", single("blue")),
+            ]
+            .into_iter()
+            .collect(),
+        )
+    }
+
+    #[test]
+    fn layered_context_reads_through_and_own_keys_shadow_the_base() {
+        let base = shared_base();
+        let mut ctx = Context::layered(Arc::clone(&base));
+        ctx.insert("AWS:UserId", single("AIDA2"));
+        ctx.insert("aws:SourceIp", single("203.0.113.7"));
+        assert_eq!(
+            ctx.get("aws:userid").and_then(ContextValue::as_single),
+            Some("AIDA2")
+        );
+        assert_eq!(
+            ctx.get("aws:principaltag/team")
+                .and_then(ContextValue::as_single),
+            Some("blue")
+        );
+        assert_eq!(ctx.len(), 3);
+        let keys: Vec<&str> = ctx.iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            keys,
+            ["aws:PrincipalTag/team", "aws:SourceIp", "AWS:UserId"]
+        );
+        // The shared base itself is untouched.
+        assert_eq!(
+            base.get("aws:userid").and_then(ContextValue::as_single),
+            Some("AIDA1")
+        );
+    }
+
+    #[test]
+    fn removing_a_base_key_hides_it_without_touching_the_base() {
+        let base = shared_base();
+        let mut ctx = Context::layered(Arc::clone(&base));
+        assert_eq!(ctx.remove("AWS:USERID"), Some(single("AIDA1")));
+        assert!(ctx.get("aws:userid").is_none());
+        assert_eq!(ctx.len(), 1);
+        assert!(base.get("aws:userid").is_some());
+        assert_eq!(ctx.remove("aws:userid"), None);
+    }
+
+    #[test]
+    fn layered_and_flat_contexts_with_the_same_keys_are_equal() {
+        let mut layered = Context::layered(shared_base());
+        layered.insert("aws:SourceIp", single("1"));
+        let mut flat = (*shared_base()).clone();
+        flat.insert("aws:SourceIp", single("1"));
+        assert_eq!(layered, flat);
+        flat.insert("aws:SourceIp", single("2"));
+        assert_ne!(layered, flat);
+        assert!(!layered.is_empty());
+        assert!(Context::layered(Arc::new(Context::new())).is_empty());
+    }
+
+    #[test]
+    fn layering_a_layered_context_keeps_every_key() {
+        let mut middle = Context::layered(shared_base());
+        middle.insert("aws:SourceIp", single("1"));
+        let mut top = Context::layered(Arc::new(middle));
+        top.insert("aws:RequestedRegion", single("eu-west-1"));
+        assert_eq!(top.len(), 4);
+        assert!(top.get("aws:userid").is_some() && top.get("aws:sourceip").is_some());
     }
 }

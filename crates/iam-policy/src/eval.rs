@@ -8,6 +8,7 @@
 //! module never decides anything itself and never adds context keys of its own.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::ast::Effect;
 use crate::condition::ConditionTrace;
@@ -166,7 +167,8 @@ fn request_error(message: impl Into<String>) -> RequestError {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
-    principal: RequestPrincipal,
+    // Shared so that requests built from one classified caller do not copy it.
+    principal: Arc<RequestPrincipal>,
     action: String,
     service_end: usize,
     resource: String,
@@ -293,7 +295,7 @@ impl Request {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct RequestBuilder {
-    principal: Option<String>,
+    principal: Option<PrincipalSource>,
     action: Option<String>,
     resource: Option<String>,
     resource_account: Option<String>,
@@ -314,7 +316,31 @@ impl RequestBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn principal(mut self, principal: impl Into<String>) -> Self {
-        self.principal = Some(principal.into());
+        self.principal = Some(PrincipalSource::Text(principal.into()));
+        self
+    }
+
+    /// A caller already classified (by [`RequestBuilder::build_principal`] or
+    /// [`RequestPrincipal::parse`]), shared between requests: [`RequestBuilder::build`]
+    /// neither parses it again nor fills its role ARN or unique id from the context; the
+    /// explicit [`RequestBuilder::role_arn`], [`RequestBuilder::parent_user`],
+    /// [`RequestBuilder::unique_id`] and [`RequestBuilder::service_linked`] still apply
+    /// (to a private copy). Replaces [`RequestBuilder::principal`], and the other way round.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use iam_policy::Request;
+    /// let caller = Arc::new(Request::builder()
+    ///     .principal("arn:aws:sts::111122223333:assumed-role/app/s1")
+    ///     .role_arn("arn:aws:iam::111122223333:role/team/app")
+    ///     .build_principal()?);
+    /// let req = Request::builder().shared_principal(Arc::clone(&caller))
+    ///     .action("s3:GetObject").resource("arn:aws:s3:::b/k").build()?;
+    /// assert_eq!(req.principal().role_arn(), Some("arn:aws:iam::111122223333:role/team/app"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn shared_principal(mut self, principal: Arc<RequestPrincipal>) -> Self {
+        self.principal = Some(PrincipalSource::Shared(principal));
         self
     }
 
@@ -442,11 +468,12 @@ impl RequestBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn build(self) -> Result<Request, RequestError> {
-        let text = self
-            .principal
-            .ok_or_else(|| request_error("request has no principal"))?;
-        let mut principal =
-            RequestPrincipal::parse(&text).map_err(|e| request_error(e.to_string()))?;
+        let principal = match &self.principal {
+            Some(PrincipalSource::Shared(shared)) if !self.has_explicit_principal_facts() => {
+                Arc::clone(shared)
+            }
+            _ => Arc::new(self.build_principal()?),
+        };
         let action = self
             .action
             .ok_or_else(|| request_error("request has no action"))?;
@@ -455,7 +482,14 @@ impl RequestBuilder {
                 "action `{action}` is not of the form `service:Action`"
             )));
         }
-        let action = action.to_lowercase();
+        // ASCII actions (all real ones) are lowercased in place, without copying.
+        let action = if action.is_ascii() {
+            let mut action = action;
+            action.make_ascii_lowercase();
+            action
+        } else {
+            action.to_lowercase()
+        };
         let service_end = match action.find(':') {
             Some(i) if i > 0 => i,
             _ => {
@@ -472,51 +506,24 @@ impl RequestBuilder {
                 "request resource is empty (use `*` for none)",
             ));
         }
-        if resource != "*" && crate::arn::Arn::parse(&resource).is_none() {
-            return Err(request_error(format!(
-                "resource `{resource}` is not an ARN or `*`"
-            )));
-        }
+        // One scan finds the colons, checks the ARN shape and gives the account.
+        let resource_colons = crate::arn::ResourceArn::colons(&resource);
+        let arn_account = match resource_colons {
+            _ if resource == "*" => None,
+            Some(c) if resource.get(..c[0]) == Some("arn") => {
+                resource.get(c[3] + 1..c[4]).filter(|a| !a.is_empty())
+            }
+            _ => {
+                return Err(request_error(format!(
+                    "resource `{resource}` is not an ARN or `*`"
+                )))
+            }
+        };
         let resource_account = self
             .resource_account
             .filter(|a| !a.is_empty())
-            .or_else(|| {
-                crate::arn::Arn::parse(&resource)
-                    .map(|a| a.account.to_string())
-                    .filter(|a| !a.is_empty())
-            })
+            .or_else(|| arn_account.map(str::to_string))
             .or_else(|| principal.account().map(str::to_string));
-        let context = self.context;
-        if let Some(role_arn) = self.role_arn.as_deref().or_else(|| {
-            context
-                .get("aws:principalarn")
-                .and_then(ContextValue::as_single)
-        }) {
-            principal.set_role_arn(role_arn);
-        }
-        if let Some(parent) = self.parent_user {
-            principal.set_parent_user(&parent);
-        }
-        let unique_id = self.unique_id.or_else(|| {
-            matches!(
-                principal.kind(),
-                PrincipalKind::User | PrincipalKind::Role | PrincipalKind::RoleSession
-            )
-            .then(|| {
-                context
-                    .get("aws:userid")
-                    .and_then(ContextValue::as_single)
-                    .map(str::to_string)
-            })
-            .flatten()
-        });
-        if let Some(id) = unique_id {
-            principal.set_unique_id(&id);
-        }
-        if let Some(yes) = self.service_linked {
-            principal.set_service_linked(yes);
-        }
-        let resource_colons = crate::arn::ResourceArn::colons(&resource);
         Ok(Request {
             principal,
             action,
@@ -524,9 +531,86 @@ impl RequestBuilder {
             resource,
             resource_colons,
             resource_account,
-            context,
+            context: self.context,
         })
     }
+
+    /// True when a principal fact was set explicitly (these override a shared principal).
+    fn has_explicit_principal_facts(&self) -> bool {
+        self.role_arn.is_some()
+            || self.parent_user.is_some()
+            || self.unique_id.is_some()
+            || self.service_linked.is_some()
+    }
+
+    /// The caller [`RequestBuilder::build`] would put in the request: the principal
+    /// classified, with its role ARN, parent user, unique id and service-linked flag
+    /// applied (from the explicit setters, else from `aws:PrincipalArn` and `aws:userid`
+    /// in the context). Build it once and pass it to [`RequestBuilder::shared_principal`]
+    /// for many requests by the same caller.
+    ///
+    /// ```
+    /// use iam_policy::{Request, context::ContextValue};
+    /// let p = Request::builder().principal("arn:aws:iam::111122223333:user/alice")
+    ///     .context_value("aws:userid", ContextValue::Single("AIDAEXAMPLE".into()))
+    ///     .build_principal()?;
+    /// assert_eq!((p.name(), p.account()), ("alice", Some("111122223333")));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// When no principal was set or it cannot be classified.
+    pub fn build_principal(&self) -> Result<RequestPrincipal, RequestError> {
+        let (mut principal, from_context) = match &self.principal {
+            None => return Err(request_error("request has no principal")),
+            Some(PrincipalSource::Text(text)) => (
+                RequestPrincipal::parse(text).map_err(|e| request_error(e.to_string()))?,
+                true,
+            ),
+            Some(PrincipalSource::Shared(shared)) => ((**shared).clone(), false),
+        };
+        let context = &self.context;
+        let role_arn = self.role_arn.as_deref().or_else(|| {
+            from_context
+                .then(|| {
+                    context
+                        .get("aws:principalarn")
+                        .and_then(ContextValue::as_single)
+                })
+                .flatten()
+        });
+        if let Some(role_arn) = role_arn {
+            principal.set_role_arn(role_arn);
+        }
+        if let Some(parent) = &self.parent_user {
+            principal.set_parent_user(parent);
+        }
+        let unique_id = self.unique_id.as_deref().or_else(|| {
+            (from_context
+                && matches!(
+                    principal.kind(),
+                    PrincipalKind::User | PrincipalKind::Role | PrincipalKind::RoleSession
+                ))
+            .then(|| context.get("aws:userid").and_then(ContextValue::as_single))
+            .flatten()
+        });
+        if let Some(id) = unique_id {
+            principal.set_unique_id(id);
+        }
+        if let Some(yes) = self.service_linked {
+            principal.set_service_linked(yes);
+        }
+        Ok(principal)
+    }
+}
+
+/// Where a builder's principal comes from.
+#[derive(Debug, Clone)]
+enum PrincipalSource {
+    /// Text to classify at build time.
+    Text(String),
+    /// A caller classified before, shared between requests.
+    Shared(Arc<RequestPrincipal>),
 }
 
 /// A statement that decided an evaluation, by position, with its `Sid` and span.
@@ -844,6 +928,87 @@ mod tests {
             .action(a)
             .resource(r)
             .build()
+    }
+
+    fn role_session_builder() -> RequestBuilder {
+        Request::builder()
+            .principal("arn:aws:sts::111122223333:assumed-role/app/s1")
+            .context_value(
+                "aws:PrincipalArn",
+                ContextValue::Single("arn:aws:iam::111122223333:role/team/app".into()),
+            )
+            .context_value("aws:userid", ContextValue::Single("AROAEXAMPLE:s1".into()))
+    }
+
+    #[test]
+    fn a_shared_principal_gives_the_same_request_as_the_text() {
+        let shared = Arc::new(role_session_builder().build_principal().unwrap());
+        let from_text = role_session_builder()
+            .action("s3:GetObject")
+            .resource("arn:aws:s3:::b/k")
+            .build()
+            .unwrap();
+        let from_shared = role_session_builder()
+            .shared_principal(Arc::clone(&shared))
+            .action("s3:GetObject")
+            .resource("arn:aws:s3:::b/k")
+            .build()
+            .unwrap();
+        assert_eq!(from_text, from_shared);
+        assert!(Arc::ptr_eq(&from_shared.principal, &shared));
+    }
+
+    #[test]
+    fn a_shared_principal_ignores_the_context_but_not_explicit_facts() {
+        let bare = Arc::new(
+            RequestPrincipal::parse("arn:aws:sts::111122223333:assumed-role/app/s1").unwrap(),
+        );
+        let req = role_session_builder()
+            .shared_principal(Arc::clone(&bare))
+            .action("s3:GetObject")
+            .resource("*")
+            .build()
+            .unwrap();
+        assert_eq!(req.principal().role_arn(), None);
+        let req = Request::builder()
+            .shared_principal(Arc::clone(&bare))
+            .role_arn("arn:aws:iam::111122223333:role/team/app")
+            .action("s3:GetObject")
+            .resource("*")
+            .build()
+            .unwrap();
+        assert_eq!(
+            req.principal().role_arn(),
+            Some("arn:aws:iam::111122223333:role/team/app")
+        );
+        assert_eq!(bare.role_arn(), None);
+    }
+
+    #[test]
+    fn build_principal_without_a_principal_is_an_error() {
+        let err = Request::builder().build_principal().unwrap_err();
+        assert!(err.to_string().contains("no principal"));
+    }
+
+    #[test]
+    fn resources_are_checked_as_six_part_arns() {
+        let p = "arn:aws:iam::111122223333:user/a";
+        assert!(build(p, "s3:GetObject", "arn:aws:s3:::b").is_ok());
+        assert!(build(p, "s3:GetObject", "arn:aws:s3::b").is_err());
+        assert!(build(p, "s3:GetObject", "urn:aws:s3:::b").is_err());
+        let r = build(
+            p,
+            "sqs:SendMessage",
+            "arn:aws:sqs:us-east-1:444455556666:q:x",
+        )
+        .unwrap();
+        assert_eq!(r.resource_account(), Some("444455556666"));
+    }
+
+    #[test]
+    fn non_ascii_actions_are_still_lowercased() {
+        let r = build("arn:aws:iam::111122223333:user/a", "s3:GetÖbject", "*").unwrap();
+        assert_eq!(r.action(), "s3:getöbject");
     }
 
     #[test]

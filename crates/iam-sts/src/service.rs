@@ -38,8 +38,7 @@ use crate::directory::{Directory, KeyStatus, SharedDirectory};
 use crate::error::{StsError, ValidationFailure};
 use crate::keyring::{KeyRing, NONCE_LEN};
 use crate::session::{
-    add_time_keys, add_time_keys_with, merge_extra, principal_context, Caller, CallerKind,
-    PermissionCache, Session,
+    add_time_keys, merge_extra, principal_context, Caller, CallerKind, PermissionCache, Session,
 };
 use crate::sigv4::{self, SecretKey, SigV4Error, SignedRequest};
 use crate::token::{
@@ -2064,31 +2063,28 @@ impl TokenService {
         let now = self.clock.now();
         Self::restrict_iam_api(caller, action)?;
         let dir = self.directory.current();
-        let cached = self.cache.permissions(&dir, caller, resource_account)?;
-        let mut ctx = (*cached.principal_context).clone();
-        add_time_keys_with(&mut ctx, caller, now, self.cache.time_strings(now));
+        // The classified principal (role ARN and unique id from `aws:PrincipalArn` and
+        // `aws:userid`) and the principal and time keys are cached per caller and shared.
+        let parts = self
+            .cache
+            .request_parts(&dir, caller, resource_account, now)?;
+        let invalid =
+            |e: iam_policy::eval::RequestError| StsError::InvalidParameterValue(e.to_string());
+        let mut ctx = Context::layered(parts.context);
         merge_extra(&mut ctx, extra);
-        // The unique id and the role ARN come from `aws:userid` and `aws:PrincipalArn`.
         let mut b = Request::builder()
-            .principal(caller.arn.clone())
+            .shared_principal(parts.principal.map_err(invalid)?)
             .action(action)
             .resource(resource)
             .context(ctx);
         if let Some(a) = resource_account {
             b = b.resource_account(a);
         }
-        if caller.kind == CallerKind::FederatedUser {
-            if let Some(u) = &caller.user_arn {
-                b = b.parent_user(u.clone());
-            }
-        }
-        let request = b
-            .build()
-            .map_err(|e| StsError::InvalidParameterValue(e.to_string()))?;
-        let decision = cached.permissions.evaluate(&request).decision();
+        let request = b.build().map_err(invalid)?;
+        let decision = parts.permissions.evaluate(&request).decision();
         Ok(Authorization {
             decision,
-            permissions: cached.permissions,
+            permissions: parts.permissions,
             request,
         })
     }

@@ -5,18 +5,24 @@
 //! the directory in force. Output: a [`Caller`] with its principal facts, the request
 //! context AWS would fill for it ([`principal_context`]), and its policy layers compiled
 //! once into an [`EffectivePermissions`] behind `Arc`, cached by token digest in a bounded
-//! [`PermissionCache`] that forgets everything when the directory is replaced.
+//! [`PermissionCache`] that forgets everything when the directory is replaced. The cache
+//! also keeps, per caller, the classified engine principal and the context with the time
+//! keys of the last second asked for ([`PermissionCache::request_parts`]), so a cached
+//! authorization builds its request without parsing or copying them.
 //! Never: lets caller-supplied context keys override principal keys, grants anything when a
 //! policy the credentials depend on cannot be resolved (it fails closed), reads the system
 //! clock, or keeps per-session state beyond the bounded cache.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use iam_policy::context::{Context, ContextValue};
+use iam_policy::eval::RequestError;
 use iam_policy::layers::EffectivePermissions;
-use iam_policy::{CompileOptions, Layers, PolicySet, PolicyType};
+use iam_policy::principal::RequestPrincipal;
+use iam_policy::{CompileOptions, Layers, PolicySet, PolicyType, Request};
 use sha2::{Digest, Sha256};
 
 use crate::directory::{Directory, PolicyText, User};
@@ -358,12 +364,7 @@ pub fn add_time_keys_with(
 ) {
     ctx.insert("aws:CurrentTime", ContextValue::Single(current));
     ctx.insert("aws:EpochTime", ContextValue::Single(epoch));
-    if let Some(at) = caller
-        .session
-        .as_ref()
-        .and_then(|s| s.record().mfa.auth_time)
-    {
-        let age = now.signed_duration_since(at).num_seconds().max(0);
+    if let Some(age) = mfa_age(caller, now) {
         ctx.insert("aws:MultiFactorAuthAge", single(age.to_string()));
     }
 }
@@ -375,6 +376,35 @@ pub fn merge_extra(ctx: &mut Context, extra: &Context) {
         if ctx.get(k).is_none() {
             ctx.insert(k, v.clone());
         }
+    }
+}
+
+/// The whole seconds since the MFA authentication of `caller`'s session, as of `now`.
+fn mfa_age(caller: &Caller, now: DateTime<Utc>) -> Option<i64> {
+    caller
+        .session
+        .as_ref()
+        .and_then(|s| s.record().mfa.auth_time)
+        .map(|at| now.signed_duration_since(at).num_seconds().max(0))
+}
+
+/// A fresh cache entry for `caller`: its principal context and its classified principal
+/// (role ARN and unique id taken from that context, as a request built from it would).
+fn new_entry(caller: &Caller, dir: &Directory) -> PermissionEntry {
+    let principal_context = Arc::new(principal_context(caller, dir));
+    let mut b = Request::builder()
+        .principal(caller.arn.clone())
+        .context(Context::layered(Arc::clone(&principal_context)));
+    if caller.kind == CallerKind::FederatedUser {
+        if let Some(u) = &caller.user_arn {
+            b = b.parent_user(u.clone());
+        }
+    }
+    PermissionEntry {
+        by_resource_account: Vec::new(),
+        principal_context,
+        principal: b.build_principal().map(Arc::new),
+        timed: None,
     }
 }
 
@@ -391,12 +421,57 @@ struct CompiledPolicies {
 struct PermissionEntry {
     by_resource_account: Vec<(Option<String>, Arc<EffectivePermissions>)>,
     principal_context: Arc<Context>,
+    /// The caller as the engine classifies it (or why it cannot), built once.
+    principal: Result<Arc<RequestPrincipal>, RequestError>,
+    /// The principal context plus the time keys of one second.
+    timed: Option<TimedContext>,
+}
+
+/// The principal context with `aws:CurrentTime`, `aws:EpochTime` and
+/// `aws:MultiFactorAuthAge` filled for the second `secs` and the MFA age `mfa_age`.
+#[derive(Debug)]
+struct TimedContext {
+    secs: i64,
+    mfa_age: Option<i64>,
+    context: Arc<Context>,
+}
+
+/// A cache key: a SHA-256 digest, whose first eight bytes are already a good hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct DigestKey([u8; 32]);
+
+impl Hash for DigestKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let [a, b, c, d, e, f, g, h, ..] = self.0;
+        state.write_u64(u64::from_le_bytes([a, b, c, d, e, f, g, h]));
+    }
+}
+
+/// The hasher of [`DigestKey`]s: passes their prefix through (keys are digests of
+/// authenticated credentials, so they are uniform and not chosen by an attacker).
+#[derive(Debug, Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
 }
 
 #[derive(Debug, Default)]
 struct CacheInner {
     generation: Weak<Directory>,
-    entries: HashMap<[u8; 32], PermissionEntry>,
+    entries: HashMap<DigestKey, PermissionEntry, BuildHasherDefault<DigestHasher>>,
 }
 
 /// A bounded cache of compiled permissions by credential digest, plus compiled directory
@@ -417,6 +492,20 @@ pub struct CachedPermissions {
     pub permissions: Arc<EffectivePermissions>,
     /// The principal-side context keys (see [`principal_context`]).
     pub principal_context: Arc<Context>,
+}
+
+/// What [`PermissionCache::request_parts`] returns: everything of an engine request that
+/// depends only on the caller and the second, shared rather than copied.
+#[derive(Debug, Clone)]
+pub struct RequestParts {
+    /// The compiled layers.
+    pub permissions: Arc<EffectivePermissions>,
+    /// The caller as the engine classifies it, for [`iam_policy::RequestBuilder::shared_principal`];
+    /// the error is the one building a request for this caller would give.
+    pub principal: Result<Arc<RequestPrincipal>, RequestError>,
+    /// The principal context keys plus the time keys as of the `now` asked for, for
+    /// [`Context::layered`].
+    pub context: Arc<Context>,
 }
 
 impl PermissionCache {
@@ -499,23 +588,76 @@ impl PermissionCache {
         caller: &Caller,
         resource_account: Option<&str>,
     ) -> Result<CachedPermissions, StsError> {
-        let key = caller.cache_key();
+        self.with_entry(dir, caller, resource_account, |entry, permissions| {
+            CachedPermissions {
+                permissions,
+                principal_context: Arc::clone(&entry.principal_context),
+            }
+        })
+    }
+
+    /// [`PermissionCache::permissions`] plus the caller's classified principal and its
+    /// context with the time keys as of `now` (see [`add_time_keys`]); the context is
+    /// rebuilt only when the second or the MFA age changes.
+    ///
+    /// # Errors
+    /// As [`PermissionCache::permissions`].
+    pub fn request_parts(
+        &self,
+        dir: &Arc<Directory>,
+        caller: &Caller,
+        resource_account: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<RequestParts, StsError> {
+        let secs = now.timestamp();
+        let mfa_age = mfa_age(caller, now);
+        self.with_entry(dir, caller, resource_account, |entry, permissions| {
+            let context = match &entry.timed {
+                Some(t) if t.secs == secs && t.mfa_age == mfa_age => Arc::clone(&t.context),
+                _ => {
+                    let mut ctx = (*entry.principal_context).clone();
+                    add_time_keys_with(&mut ctx, caller, now, self.times.get(now));
+                    let context = Arc::new(ctx);
+                    entry.timed = Some(TimedContext {
+                        secs,
+                        mfa_age,
+                        context: Arc::clone(&context),
+                    });
+                    context
+                }
+            };
+            RequestParts {
+                permissions,
+                principal: entry.principal.clone(),
+                context,
+            }
+        })
+    }
+
+    /// Runs `f` on the cache entry of `caller` with its permissions for
+    /// `resource_account`, building and caching both on first use.
+    fn with_entry<R>(
+        &self,
+        dir: &Arc<Directory>,
+        caller: &Caller,
+        resource_account: Option<&str>,
+        f: impl FnOnce(&mut PermissionEntry, Arc<EffectivePermissions>) -> R,
+    ) -> Result<R, StsError> {
+        let key = DigestKey(caller.cache_key());
         {
             let mut guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
             if guard.generation.as_ptr() != Arc::as_ptr(dir) {
                 guard.generation = Arc::downgrade(dir);
                 guard.entries.clear();
             }
-            if let Some(entry) = guard.entries.get(&key) {
-                if let Some((_, p)) = entry
+            if let Some(entry) = guard.entries.get_mut(&key) {
+                if let Some(p) = entry
                     .by_resource_account
                     .iter()
                     .find(|(a, _)| a.as_deref() == resource_account)
+                    .map(|(_, p)| Arc::clone(p))
                 {
-                    return Ok(CachedPermissions {
-                        permissions: Arc::clone(p),
-                        principal_context: Arc::clone(&entry.principal_context),
-                    });
+                    return Ok(f(entry, p));
                 }
             }
         }
@@ -532,7 +674,7 @@ impl PermissionCache {
         }
         if !guard.entries.contains_key(&key) && guard.entries.len() >= self.capacity {
             // Simple eviction: drop an arbitrary half (bounded memory, amortised cost).
-            let drop: Vec<[u8; 32]> = guard
+            let drop: Vec<DigestKey> = guard
                 .entries
                 .keys()
                 .take(self.capacity.div_ceil(2))
@@ -542,20 +684,17 @@ impl PermissionCache {
                 guard.entries.remove(&k);
             }
         }
-        let entry = guard.entries.entry(key).or_insert_with(|| PermissionEntry {
-            by_resource_account: Vec::new(),
-            principal_context: Arc::new(principal_context(caller, dir)),
-        });
+        let entry = guard
+            .entries
+            .entry(key)
+            .or_insert_with(|| new_entry(caller, dir));
         if entry.by_resource_account.len() >= 16 {
             entry.by_resource_account.clear();
         }
         entry
             .by_resource_account
             .push((resource_account.map(str::to_owned), Arc::clone(&perms)));
-        Ok(CachedPermissions {
-            permissions: perms,
-            principal_context: Arc::clone(&entry.principal_context),
-        })
+        Ok(f(entry, perms))
     }
 
     /// The identity-side layers of `caller` (identity policies, boundary, session

@@ -34,10 +34,23 @@ struct SecretInner {
 }
 
 struct CachedKey {
-    date: String,
-    region: String,
-    service: String,
+    /// Date, region and service written one after the other (one allocation, not three).
+    scope: String,
+    date_len: usize,
+    region_len: usize,
     key: Zeroizing<[u8; 32]>,
+}
+
+impl CachedKey {
+    /// Whether this key was derived for exactly this scope.
+    fn is_for(&self, date: &str, region: &str, service: &str) -> bool {
+        let split = self.date_len + self.region_len;
+        self.date_len == date.len()
+            && self.region_len == region.len()
+            && self.scope.get(..self.date_len) == Some(date)
+            && self.scope.get(self.date_len..split) == Some(region)
+            && self.scope.get(split..) == Some(service)
+    }
 }
 
 impl SecretKey {
@@ -58,7 +71,7 @@ impl SecretKey {
     pub(crate) fn signing_key(&self, date: &str, region: &str, service: &str) -> SigningKey {
         if let Ok(cache) = self.inner.cache.try_lock() {
             if let Some(cached) = cache.as_ref() {
-                if cached.date == date && cached.region == region && cached.service == service {
+                if cached.is_for(date, region, service) {
                     return SigningKey(*cached.key);
                 }
             }
@@ -71,10 +84,14 @@ impl SecretKey {
         k_region.zeroize();
         k_service.zeroize();
         if let Ok(mut cache) = self.inner.cache.try_lock() {
+            let mut scope = String::with_capacity(date.len() + region.len() + service.len());
+            scope.push_str(date);
+            scope.push_str(region);
+            scope.push_str(service);
             *cache = Some(CachedKey {
-                date: date.to_owned(),
-                region: region.to_owned(),
-                service: service.to_owned(),
+                scope,
+                date_len: date.len(),
+                region_len: region.len(),
                 key: Zeroizing::new(k_signing),
             });
         }
@@ -169,6 +186,21 @@ mod tests {
             );
         }
         assert_eq!(key.signing_key("20261129", "us-east-1", "sts").0, first);
+    }
+
+    #[test]
+    fn cached_scope_pieces_are_not_confused_across_boundaries() {
+        let key = SecretKey::new("secret");
+        let first = key.signing_key("20261129", "ab", "c").0;
+        for (date, region, service) in [("20261129", "a", "bc"), ("20261129a", "b", "c")] {
+            assert_eq!(
+                key.signing_key(date, region, service).0,
+                SecretKey::new("secret")
+                    .signing_key(date, region, service)
+                    .0
+            );
+            assert_ne!(key.signing_key(date, region, service).0, first);
+        }
     }
 
     #[test]
