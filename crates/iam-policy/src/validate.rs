@@ -480,8 +480,23 @@ fn actions(a: &ActionClause, variables: bool, diags: &mut Vec<Diagnostic>) {
         if action == "*" {
             continue;
         }
-        let colons = action.bytes().filter(|&b| b == b':').count();
-        let vendor = action.split_once(':').map_or(action, |(v, _)| v);
+        // one pass: the colons, whether the service prefix (the text before the first
+        // colon) has only `[A-Za-z0-9.-]`, and whether a `$` occurs
+        let mut colons = 0usize;
+        let mut vendor_len = action.len();
+        let mut vendor_ok = true;
+        let mut dollar = false;
+        for (i, &b) in action.as_bytes().iter().enumerate() {
+            if b == b':' {
+                if colons == 0 {
+                    vendor_len = i;
+                }
+                colons += 1;
+            } else if colons == 0 {
+                vendor_ok &= b.is_ascii_alphanumeric() || b == b'-' || b == b'.';
+            }
+            dollar |= b == b'$';
+        }
         if colons == 0 {
             diags.push(
                 Diagnostic::error(
@@ -501,22 +516,21 @@ fn actions(a: &ActionClause, variables: bool, diags: &mut Vec<Diagnostic>) {
                 )
                 .with_aws_message(AWS_COLONS),
             );
-        } else if vendor != "*"
-            && vendor
-                .chars()
-                .any(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '.'))
-        {
-            diags.push(
-                Diagnostic::error(
-                    code::ACTION_BAD_VENDOR,
-                    format!("action `{action}` has an invalid service prefix `{vendor}`"),
-                    item.span,
-                )
-                .with_help("a service prefix has only letters, digits, `-` and `.`")
-                .with_aws_message(format!("Vendor {vendor} is not valid")),
-            );
+        } else if !vendor_ok {
+            let vendor = action.get(..vendor_len).unwrap_or(action);
+            if vendor != "*" {
+                diags.push(
+                    Diagnostic::error(
+                        code::ACTION_BAD_VENDOR,
+                        format!("action `{action}` has an invalid service prefix `{vendor}`"),
+                        item.span,
+                    )
+                    .with_help("a service prefix has only letters, digits, `-` and `.`")
+                    .with_aws_message(format!("Vendor {vendor} is not valid")),
+                );
+            }
         }
-        if variables && has_variable(action) {
+        if variables && dollar && has_variable(action) {
             diags.push(variable_not_allowed(action_name(a), item.span));
         }
     }
@@ -546,8 +560,176 @@ fn partition_ok(partition: &str) -> bool {
     PARTITIONS.contains(&partition) || partition.contains(['*', '?']) || partition.contains("${")
 }
 
-/// IAM's resource format check (E7–E11), in IAM's order.
-fn resource_format(resource: &str) -> ResourceFormat {
+/// One pass over a resource string: where its first five colons are, how many colons
+/// it has, and which special characters occur.
+struct ResourceScan {
+    /// Byte offsets of the first five colons (the first `colons` of them are set).
+    at: [usize; 5],
+    /// How many colons the text has.
+    colons: usize,
+    /// Two colons in a row somewhere.
+    double_colon: bool,
+    /// A `$` somewhere.
+    dollar: bool,
+    /// A `*` or `?` somewhere.
+    wildcard: bool,
+}
+
+impl ResourceScan {
+    fn new(text: &str) -> ResourceScan {
+        let mut scan = ResourceScan {
+            at: [0; 5],
+            colons: 0,
+            double_colon: false,
+            dollar: false,
+            wildcard: false,
+        };
+        let mut prev_colon = false;
+        for (i, &b) in text.as_bytes().iter().enumerate() {
+            let colon = b == b':';
+            if colon {
+                if let Some(slot) = scan.at.get_mut(scan.colons) {
+                    *slot = i;
+                }
+                scan.colons += 1;
+                scan.double_colon |= prev_colon;
+            }
+            prev_colon = colon;
+            scan.dollar |= b == b'$';
+            scan.wildcard |= b == b'*' || b == b'?';
+        }
+        scan
+    }
+
+    /// Byte offset of colon number `k` (from 0), when the text has more than `k` colons
+    /// and `k` < 5.
+    fn colon(&self, k: usize) -> Option<usize> {
+        if k < self.colons {
+            self.at.get(k).copied()
+        } else {
+            None
+        }
+    }
+}
+
+/// IAM's resource format check (E7–E11), in IAM's order. `scan` is the
+/// [`ResourceScan`] of `resource`.
+fn resource_format(resource: &str, scan: &ResourceScan) -> ResourceFormat {
+    if resource == "*" {
+        return ResourceFormat::Ok;
+    }
+    let end = resource.len();
+    let Some(c0) = scan.colon(0) else {
+        return ResourceFormat::Error(
+            code::RESOURCE_NOT_ARN,
+            format!("resource `{resource}` is not an arn or `*`"),
+            format!("Resource {resource} must be in ARN format or \"*\"."),
+        );
+    };
+    let c1 = scan.colon(1);
+    let partition = resource.get(c0 + 1..c1.unwrap_or(end)).unwrap_or("");
+    if !partition_ok(partition) {
+        let after_partition = c1.and_then(|c| resource.get(c + 1..));
+        let rest: Vec<&str> = after_partition.unwrap_or("").split(':').collect();
+        let field = |i: usize| -> String {
+            match rest.get(i) {
+                Some(s) => (*s).to_string(),
+                None => "*".to_string(),
+            }
+        };
+        let arn1 = if rest.len() == 1 && rest.first() == Some(&"") {
+            "*".to_string()
+        } else {
+            field(0)
+        };
+        let arn4 = if rest.len() > 3 {
+            rest.get(3..).map(|r| r.join(":")).unwrap_or_default()
+        } else {
+            "*".to_string()
+        };
+        let shown = format!("arn:{partition}:{arn1}:{}:{}:{arn4}", field(1), field(2));
+        return ResourceFormat::Error(
+            code::RESOURCE_PARTITION,
+            format!("invalid partition `{partition}` in resource `{resource}`"),
+            format!("Partition \"{partition}\" is not valid for resource \"{shown}\"."),
+        );
+    }
+    let Some(c1) = c1 else {
+        return ResourceFormat::Error(
+            code::RESOURCE_VENDOR,
+            format!("resource `{resource}` has no service"),
+            AWS_RESOURCE_VENDOR.to_string(),
+        );
+    };
+    let (c2, c3, c4) = (scan.colon(2), scan.colon(3), scan.colon(4));
+    let service = resource.get(c1 + 1..c2.unwrap_or(end)).unwrap_or("");
+    // the region is absent when the text after the service starts with a colon
+    let region_present = match c2 {
+        Some(c2) => c3 != Some(c2 + 1),
+        None => true,
+    };
+    // S3 access points, jobs and access grants carry a region and an account (AWS
+    // managed policies use `arn:aws:s3:*:*:accesspoint/...`); only bucket and object
+    // ARNs, which have no account, must not name a region.
+    let account_empty = match c3 {
+        Some(c3) => c3 + 1 == c4.unwrap_or(end),
+        None => true,
+    };
+    match service {
+        "iam" if region_present => {
+            return ResourceFormat::Error(
+                code::RESOURCE_REGION,
+                format!("iam resource `{resource}` must not contain a region"),
+                format!("IAM resource {resource} cannot contain region information."),
+            )
+        }
+        "s3" if region_present && account_empty => {
+            return ResourceFormat::Error(
+                code::RESOURCE_REGION,
+                format!("s3 resource `{resource}` must not contain a region"),
+                format!("Resource {resource} can not contain region information."),
+            )
+        }
+        _ => {}
+    }
+    if service == "iam" {
+        // the resource part follows the fifth colon
+        let resource_part = c4.and_then(|c| resource.get(c + 1..)).unwrap_or("");
+        let known = matches!(resource_part, "*" | "root")
+            || IAM_RESOURCE_TYPES
+                .iter()
+                .any(|t| resource_part.starts_with(t));
+        if !known {
+            return ResourceFormat::Error(
+                code::IAM_RESOURCE_PATH,
+                format!("iam resource `{resource}` has an unknown resource type"),
+                format!(
+                    "IAM resource path must either be \"*\" or start with {}.",
+                    IAM_RESOURCE_TYPES.join(", ")
+                ),
+            );
+        }
+    }
+    ResourceFormat::Ok
+}
+
+/// E3 for resources: IAM's legacy parser rejects short ARNs with an empty field and
+/// ARNs with an empty service. `scan` is the [`ResourceScan`] of `resource`.
+fn resource_legacy_fails(resource: &str, scan: &ResourceScan) -> bool {
+    if resource == "*" {
+        return false;
+    }
+    // the third colon-separated field (the service) is empty
+    let empty_service = match scan.colon(1) {
+        Some(c1) => c1 + 1 == scan.colon(2).unwrap_or(resource.len()),
+        None => false,
+    };
+    (scan.colons < 5 && scan.double_colon) || empty_service
+}
+
+/// The split-based statement of [`resource_format`], kept to test the one-pass version.
+#[cfg(test)]
+fn resource_format_by_split(resource: &str) -> ResourceFormat {
     if resource == "*" {
         return ResourceFormat::Ok;
     }
@@ -647,9 +829,9 @@ fn resource_format(resource: &str) -> ResourceFormat {
     ResourceFormat::Ok
 }
 
-/// E3 for resources: IAM's legacy parser rejects short ARNs with an empty field and
-/// ARNs with an empty service.
-fn resource_legacy_fails(resource: &str) -> bool {
+/// The split-based statement of [`resource_legacy_fails`].
+#[cfg(test)]
+fn resource_legacy_fails_by_split(resource: &str) -> bool {
     if resource == "*" {
         return false;
     }
@@ -661,14 +843,15 @@ fn resources(r: &ResourceClause, variables: bool, diags: &mut Vec<Diagnostic>) {
     let name = resource_name(r);
     for item in &r.items.items {
         let value = item.value.as_str();
-        match resource_format(value) {
+        let scan = ResourceScan::new(value);
+        match resource_format(value, &scan) {
             ResourceFormat::Error(c, ours, aws) => {
                 diags.push(Diagnostic::error(c, ours, item.span).with_aws_message(aws));
                 continue;
             }
             ResourceFormat::Ok => {}
         }
-        if resource_legacy_fails(value) {
+        if resource_legacy_fails(value, &scan) {
             diags.push(
                 Diagnostic::error(
                     code::RESOURCE_LEGACY,
@@ -680,53 +863,58 @@ fn resources(r: &ResourceClause, variables: bool, diags: &mut Vec<Diagnostic>) {
             );
             continue;
         }
-        let (fields, n) = arn_fields_array(value);
-        let fields = fields.get(..n).unwrap_or(&[]);
-        if let Some(service) = fields.get(2) {
-            if service.contains(['*', '?']) {
-                diags.push(
-                    Diagnostic::warning(
-                        code::RESOURCE_WILDCARD,
-                        format!("wildcard in the service of `{name}` `{value}`"),
-                        item.span,
-                    )
-                    .with_help("name the service; a wildcard there is not supported"),
-                );
+        // the placement checks below need a wildcard or a variable to find anything
+        if scan.wildcard || (variables && scan.dollar) {
+            let (fields, n) = arn_fields_array(value);
+            let fields = fields.get(..n).unwrap_or(&[]);
+            if let Some(service) = fields.get(2) {
+                if service.contains(['*', '?']) {
+                    diags.push(
+                        Diagnostic::warning(
+                            code::RESOURCE_WILDCARD,
+                            format!("wildcard in the service of `{name}` `{value}`"),
+                            item.span,
+                        )
+                        .with_help("name the service; a wildcard there is not supported"),
+                    );
+                }
             }
-        }
-        if let (Some(service), Some(res)) = (fields.get(2), fields.get(5)) {
-            if *service != "s3" {
-                if let Some(sep) = res.find(['/', ':']) {
-                    let kind = res.get(..sep).unwrap_or("");
-                    if kind != "*" && kind.contains(['*', '?']) && !kind.contains("${") {
-                        diags.push(
-                            Diagnostic::warning(
-                                code::RESOURCE_WILDCARD,
-                                format!("wildcard in the resource type of `{name}` `{value}`"),
-                                item.span,
-                            )
-                            .with_help("write the resource type in full, for example `table/`"),
-                        );
+            if let (Some(service), Some(res)) = (fields.get(2), fields.get(5)) {
+                if *service != "s3" {
+                    if let Some(sep) = res.find(['/', ':']) {
+                        let kind = res.get(..sep).unwrap_or("");
+                        if kind != "*" && kind.contains(['*', '?']) && !kind.contains("${") {
+                            diags.push(
+                                Diagnostic::warning(
+                                    code::RESOURCE_WILDCARD,
+                                    format!("wildcard in the resource type of `{name}` `{value}`"),
+                                    item.span,
+                                )
+                                .with_help("write the resource type in full, for example `table/`"),
+                            );
+                        }
                     }
                 }
             }
-        }
-        if variables {
-            let head_len = fields.iter().take(5).map(|f| f.len() + 1).sum::<usize>();
-            if fields.len() > 5 && value.get(..head_len).is_some_and(has_variable) {
-                diags.push(
-                    Diagnostic::warning(
-                        code::VARIABLE_NOT_ALLOWED,
-                        format!(
-                            "policy variables are supported only in the resource part of an arn, not in `{value}`"
-                        ),
-                        item.span,
-                    )
-                    .with_help("put the variable after the fifth colon"),
-                );
+            if variables {
+                let head_len = fields.iter().take(5).map(|f| f.len() + 1).sum::<usize>();
+                if fields.len() > 5 && value.get(..head_len).is_some_and(has_variable) {
+                    diags.push(
+                        Diagnostic::warning(
+                            code::VARIABLE_NOT_ALLOWED,
+                            format!(
+                                "policy variables are supported only in the resource part of an arn, not in `{value}`"
+                            ),
+                            item.span,
+                        )
+                        .with_help("put the variable after the fifth colon"),
+                    );
+                }
             }
         }
-        variable_checks(value, item.span, variables, diags);
+        if scan.dollar {
+            variable_checks(value, item.span, variables, diags);
+        }
     }
 }
 
@@ -1086,7 +1274,7 @@ mod tests {
     use super::*;
 
     fn aws(r: &str) -> Option<String> {
-        match resource_format(r) {
+        match resource_format(r, &ResourceScan::new(r)) {
             ResourceFormat::Ok => None,
             ResourceFormat::Error(_, _, aws) => Some(aws),
         }
@@ -1164,14 +1352,83 @@ mod tests {
         assert!(aws("arn:aws:s3:*").is_some());
     }
 
+    fn legacy(r: &str) -> bool {
+        resource_legacy_fails(r, &ResourceScan::new(r))
+    }
+
+    #[test]
+    fn one_pass_resource_checks_agree_with_splitting() {
+        let parts = [
+            "",
+            ":",
+            "::",
+            "arn",
+            "aws",
+            "aws-cn",
+            "*",
+            "a*",
+            "${aws:partition}",
+            "s3",
+            "iam",
+            "ec2",
+            "us-east-1",
+            "123456789012",
+            "user/x",
+            "root",
+            "b/*",
+            "x:y",
+            "${a:b}",
+            "?",
+        ];
+        let mut checked = 0;
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    for sep in [":", "::", ":::", "/"] {
+                        let r = format!("{a}{sep}{b}:{c}");
+                        let scanned = resource_format(&r, &ResourceScan::new(&r));
+                        assert_eq!(scanned, resource_format_by_split(&r), "{r}");
+                        assert_eq!(legacy(&r), resource_legacy_fails_by_split(&r), "{r}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        for r in [
+            "*",
+            "arn:aws:s3:::b",
+            "arn:aws:s3:us-east-1::b",
+            "arn:aws:s3:*:*:accesspoint/ap*",
+            "arn:aws:s3:r:1:",
+            "arn:aws:iam:::",
+            "arn:aws:iam::1:role/r",
+            "arn:aws:iam::1",
+            "arn:aws:iam::1:",
+            "arn:aws:logs:r:1:log-group:g:log-stream:x",
+            "arn:aws::::b",
+            "arn:aws:s3::b",
+            "arn:aws:",
+            "arn:aws:s3",
+            "arn:aws:s3:",
+            "arn:aws:s3::",
+            "a:b:c:d:e:f:g:h",
+        ] {
+            let scanned = resource_format(r, &ResourceScan::new(r));
+            assert_eq!(scanned, resource_format_by_split(r), "{r}");
+            assert_eq!(legacy(r), resource_legacy_fails_by_split(r), "{r}");
+            checked += 1;
+        }
+        assert!(checked > 30_000);
+    }
+
     #[test]
     fn short_arns_fail_legacy_parsing_only_when_a_field_is_empty() {
-        assert!(resource_legacy_fails("arn:aws:s3::b"));
-        assert!(resource_legacy_fails("arn:aws::fdsasf"));
-        assert!(resource_legacy_fails("arn:aws::::b"));
-        assert!(!resource_legacy_fails("arn:aws:fdsasf"));
-        assert!(!resource_legacy_fails("arn:aws:rds:region:*:*"));
-        assert!(!resource_legacy_fails("arn:aws:s3:::b"));
+        assert!(legacy("arn:aws:s3::b"));
+        assert!(legacy("arn:aws::fdsasf"));
+        assert!(legacy("arn:aws::::b"));
+        assert!(!legacy("arn:aws:fdsasf"));
+        assert!(!legacy("arn:aws:rds:region:*:*"));
+        assert!(!legacy("arn:aws:s3:::b"));
         for ok in [
             "arn:aws:fdsasf",
             "arn:aws:s33:::b",
