@@ -480,8 +480,7 @@ fn actions(a: &ActionClause, variables: bool, diags: &mut Vec<Diagnostic>) {
         if action == "*" {
             continue;
         }
-        let scan = Scan::new(action);
-        let colons = scan.colons;
+        let (colons, first_colon, dollar) = action_scan(action);
         if colons == 0 {
             diags.push(
                 Diagnostic::error(
@@ -503,10 +502,7 @@ fn actions(a: &ActionClause, variables: bool, diags: &mut Vec<Diagnostic>) {
             );
         } else {
             // the service prefix: the text before the only colon
-            let vendor = scan
-                .colon(0)
-                .and_then(|c| action.get(..c))
-                .unwrap_or(action);
+            let vendor = action.get(..first_colon).unwrap_or(action);
             if vendor != "*"
                 && !vendor
                     .bytes()
@@ -523,7 +519,7 @@ fn actions(a: &ActionClause, variables: bool, diags: &mut Vec<Diagnostic>) {
                 );
             }
         }
-        if variables && scan.dollar && has_variable(action) {
+        if variables && dollar && has_variable(action) {
             diags.push(variable_not_allowed(action_name(a), item.span));
         }
     }
@@ -579,6 +575,59 @@ fn bytes_equal(x: u64, b: u8) -> u64 {
     !(((v & LOW7).wrapping_add(LOW7)) | v | LOW7)
 }
 
+/// Calls `f` with every eight bytes of `bytes` as a little-endian word and the offset of
+/// its first byte. The last word is zero-filled past the end; zero is none of the bytes
+/// the scans look for.
+fn for_words(bytes: &[u8], mut f: impl FnMut(u64, usize)) {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        if let Ok(word) = <[u8; 8]>::try_from(chunk) {
+            f(u64::from_le_bytes(word), base);
+        }
+        base += 8;
+    }
+    let tail = chunks.remainder();
+    if tail.is_empty() {
+        return;
+    }
+    let last = bytes
+        .len()
+        .checked_sub(8)
+        .and_then(|from| bytes.get(from..))
+        .and_then(|last| <[u8; 8]>::try_from(last).ok());
+    let word = match last {
+        // read the last eight bytes again and drop those already seen
+        Some(last) => u64::from_le_bytes(last) >> (8 * (8 - tail.len())),
+        None => tail
+            .iter()
+            .rev()
+            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)),
+    };
+    f(word, base);
+}
+
+/// What the action checks need of an action, in one pass: 0, 1 or 2 for none, one or
+/// several colons; the offset of the first colon (the length when there is none); and
+/// whether a `$` occurs.
+fn action_scan(action: &str) -> (usize, usize, bool) {
+    let mut colons = 0;
+    let mut first = action.len();
+    let mut dollar = false;
+    for_words(action.as_bytes(), |x, base| {
+        let c = bytes_equal(x, b':');
+        if c != 0 && colons < 2 {
+            if colons == 0 {
+                first = base + (c.trailing_zeros() / 8) as usize;
+            }
+            // two flagged bytes in one word, or a second word with one
+            colons += if c & (c - 1) != 0 { 2 } else { 1 };
+        }
+        dollar |= bytes_equal(x, b'$') != 0;
+    });
+    (colons.min(2), first, dollar)
+}
+
 impl Scan {
     fn new(text: &str) -> Scan {
         let mut scan = Scan {
@@ -589,24 +638,7 @@ impl Scan {
             dollar: false,
             wildcard: false,
         };
-        let bytes = text.as_bytes();
-        let mut chunks = bytes.chunks_exact(8);
-        let mut base = 0;
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            scan.word(u64::from_le_bytes(word), base);
-            base += 8;
-        }
-        let tail = chunks.remainder();
-        if !tail.is_empty() {
-            // zero padding matches none of the bytes looked for
-            let mut word = [0u8; 8];
-            if let Some(head) = word.get_mut(..tail.len()) {
-                head.copy_from_slice(tail);
-            }
-            scan.word(u64::from_le_bytes(word), base);
-        }
+        for_words(text.as_bytes(), |x, base| scan.word(x, base));
         scan
     }
 
@@ -1407,6 +1439,9 @@ mod tests {
                 assert_eq!(scan.double_colon, text.contains("::"), "{text}");
                 assert_eq!(scan.dollar, text.contains('$'), "{text}");
                 assert_eq!(scan.wildcard, text.contains(['*', '?']), "{text}");
+                let first = colons.first().copied().unwrap_or(text.len());
+                let action = (colons.len().min(2), first, text.contains('$'));
+                assert_eq!(action_scan(&text), action, "{text}");
             }
         }
     }
