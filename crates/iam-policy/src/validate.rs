@@ -457,7 +457,8 @@ fn resource_name(r: &ResourceClause) -> &'static str {
 /// §4: in IAM policy types a Sid holds only ASCII letters and digits.
 fn sid_characters(sid: &str, span: Span, t: PolicyType, diags: &mut Vec<Diagnostic>) {
     let iam_type = t.is_identity_like() || t == PolicyType::Trust;
-    if !iam_type || sid.chars().all(|c| c.is_ascii_alphanumeric()) {
+    // non-ASCII characters are multi-byte, and no such byte is alphanumeric
+    if !iam_type || sid.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return;
     }
     diags.push(
