@@ -289,18 +289,36 @@ pub struct ResourceClause {
     pub negated: bool,
     /// The patterns as written.
     pub items: ValueList<String>,
-    /// The same patterns as templates (variables parsed when the version allows them),
-    /// index-aligned with `items`.
-    pub templates: Vec<Template>,
     /// Span of the member name.
     pub key_span: Span,
 }
 
 impl PartialEq for ResourceClause {
     fn eq(&self, other: &Self) -> bool {
-        self.negated == other.negated
-            && self.items == other.items
-            && self.templates == other.templates
+        self.negated == other.negated && self.items == other.items
+    }
+}
+
+impl ResourceClause {
+    /// The patterns as templates, index-aligned with `items`; `variables` says whether
+    /// the policy's Version enables policy variables
+    /// ([`PolicyDocument::variables_enabled`]).
+    ///
+    /// ```
+    /// use iam_policy::{parse_policy, ParseOptions};
+    /// let doc = parse_policy(r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+    ///     "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}/*"}}"#,
+    ///     &ParseOptions::default())?;
+    /// let resource = doc.statements[0].resource.as_ref().ok_or("no resource")?;
+    /// assert!(resource.templates(doc.variables_enabled())[0].has_variables());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn templates(&self, variables: bool) -> Vec<Template> {
+        self.items
+            .items
+            .iter()
+            .map(|i| Template::parse(&i.value, variables))
+            .collect()
     }
 }
 
@@ -518,9 +536,31 @@ pub struct ConditionEntry {
     pub key: Spanned<String>,
     /// The values as written.
     pub values: ValueList<ConditionValue>,
-    /// The values as templates (variables parsed when the version allows them),
-    /// index-aligned with `values.items`.
-    pub templates: Vec<Template>,
+}
+
+impl ConditionEntry {
+    /// The values as templates, index-aligned with `values.items`; `variables` says
+    /// whether the policy's Version enables policy variables
+    /// ([`PolicyDocument::variables_enabled`]).
+    ///
+    /// ```
+    /// use iam_policy::{parse_policy, ParseOptions};
+    /// let doc = parse_policy(r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+    ///     "Action": "s3:ListBucket", "Resource": "*", "Condition": {"StringLike":
+    ///     {"s3:prefix": ["home/${aws:username}/*", "public"]}}}}"#, &ParseOptions::default())?;
+    /// let block = doc.statements[0].condition.as_ref().ok_or("no condition")?;
+    /// let templates = block.operators[0].entries[0].templates(doc.variables_enabled());
+    /// assert!(templates[0].has_variables() && templates[0].has_wildcards());
+    /// assert!(!templates[1].has_variables());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn templates(&self, variables: bool) -> Vec<Template> {
+        self.values
+            .items
+            .iter()
+            .map(|v| Template::parse(v.value.as_text(), variables))
+            .collect()
+    }
 }
 
 /// A condition value as written: IAM accepts strings and also unquoted numbers and

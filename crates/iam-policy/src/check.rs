@@ -6,7 +6,7 @@
 //! diagnostic IAM's `CreatePolicy` would report. Never panics, never does I/O.
 
 use crate::ast::PolicyDocument;
-use crate::condition::ConditionSet;
+use crate::condition;
 use crate::diag::{Diagnostic, Severity};
 use crate::json::{self, Limits};
 use crate::parse::{self, code, PolicyType};
@@ -228,11 +228,7 @@ fn is_error(d: &&Diagnostic) -> bool {
 fn condition_values(doc: &PolicyDocument, diags: &mut Vec<Diagnostic>) {
     let variables = doc.variables_enabled();
     for block in doc.statements.iter().filter_map(|s| s.condition.as_ref()) {
-        if let Err(errors) = ConditionSet::compile(block, variables) {
-            diags.extend(errors.into_iter().filter(|d| {
-                !(d.code() == "IAM045" && d.message().starts_with("unknown condition operator"))
-            }));
-        }
+        condition::value_errors(block, variables, diags);
     }
 }
 
@@ -409,6 +405,7 @@ pub fn aws_error(checked: &Checked) -> Option<&Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ast::BaseOperator;
 
     fn first(text: &str, options: &ParseOptions) -> Option<String> {
         let c = check_policy(text, options);
@@ -511,6 +508,46 @@ mod tests {
         let err = parse_policy(r#"{"Statement": []}"#, &MANAGED).unwrap_err();
         assert!(err.errors().count() >= 2);
         assert!(err.to_string().contains("more error"));
+    }
+
+    #[test]
+    fn condition_value_errors_are_those_of_compiling_the_block() {
+        use crate::condition::ConditionSet;
+        let values = r#"["1", "1.5", "x", "2020-01-01", "${aws:username}", "${aws:x",
+            "10.0.0.0/8", "::1", "300.1.1.1", "QmluYXJ5", "!!", "true", "FALSE", "yes",
+            "arn:aws:s3:::b", "arn:aws", "arn:${aws:partition}:s3:::b", "*", "", 7, true]"#;
+        for version in ["2012-10-17", "2008-10-17"] {
+            for op in BaseOperator::ALL {
+                for prefix in ["", "ForAnyValue:"] {
+                    let text = format!(
+                        r#"{{"Version": "{version}", "Statement": {{"Effect": "Allow",
+                        "Action": "*", "Resource": "*", "Condition": {{"{prefix}{}":
+                        {{"k:k": {values}, "k:j": "x"}}}}}}}}"#,
+                        op.as_str()
+                    );
+                    let c = check_policy(&text, &ParseOptions::default());
+                    let doc = c.document.as_ref().unwrap();
+                    let block = doc.statements[0].condition.as_ref().unwrap();
+                    let mut expected = ConditionSet::compile(block, doc.variables_enabled())
+                        .err()
+                        .unwrap_or_default();
+                    let mut found = Vec::new();
+                    condition::value_errors(block, doc.variables_enabled(), &mut found);
+                    assert_eq!(found, expected, "{text}");
+                    expected.sort_by_key(|d| d.span().start);
+                    let reported: Vec<_> = c
+                        .diagnostics
+                        .iter()
+                        .filter(|d| {
+                            ["IAM040", "IAM041", "IAM042", "IAM043", "IAM044", "IAM045"]
+                                .contains(&d.code())
+                        })
+                        .cloned()
+                        .collect();
+                    assert_eq!(reported, expected, "{text}");
+                }
+            }
+        }
     }
 
     #[test]

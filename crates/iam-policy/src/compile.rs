@@ -574,7 +574,7 @@ fn compile_statement(
             Some(ResourceMatcher::List {
                 negated: r.negated,
                 patterns: r
-                    .templates
+                    .templates(variables)
                     .iter()
                     .map(|t| ArnPattern::compile(t, short, arn_options))
                     .collect(),

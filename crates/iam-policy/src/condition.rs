@@ -190,7 +190,7 @@ enum Outcome {
 
 impl ConditionSet {
     /// Compile a `Condition` block. `variables` says whether the policy's Version enables
-    /// policy variables (used when the block carries no parsed templates).
+    /// policy variables.
     ///
     /// Value rule (policy-language.md §8.1, §9): a value that can never parse for its
     /// operator is an error, except that text holding a well-formed policy variable under an
@@ -318,16 +318,10 @@ fn compile_entry(
     let mut values = Vec::with_capacity(entry.values.items.len());
     let mut texts = Vec::with_capacity(entry.values.items.len());
     let mut errors = Vec::new();
-    for (i, item) in entry.values.items.iter().enumerate() {
+    for item in &entry.values.items {
         let text = item.value.as_text();
-        let parsed;
-        let template = match entry.templates.get(i) {
-            Some(t) if entry.templates.len() == entry.values.items.len() => t,
-            _ => {
-                parsed = Template::parse(text, variables);
-                &parsed
-            }
-        };
+        let parsed = Template::parse(text, variables);
+        let template = &parsed;
         texts.push(Box::<str>::from(text));
         match compile_value(base, fam, template, text) {
             Ok(v) => values.push(v),
@@ -442,6 +436,94 @@ fn compile_value(
             )),
         },
     }
+}
+
+/// The errors [`ConditionSet::compile`] reports for the values of `block` (IAM040–IAM045),
+/// in the same order, without building any matcher: validation only needs to know which
+/// values can never parse. Unknown operators are left to the grammar.
+pub(crate) fn value_errors(
+    block: &ast::ConditionBlock,
+    variables: bool,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for op in &block.operators {
+        let Some(base) = op.operator.value.base else {
+            continue;
+        };
+        let (fam, _) = family(base);
+        if fam == Family::String {
+            // every string value compiles
+            continue;
+        }
+        for entry in &op.entries {
+            for item in &entry.values.items {
+                let text = item.value.as_text();
+                if let Some((code, what, help)) = value_error(fam, text, variables) {
+                    diags.push(
+                        Diagnostic::error(
+                            code,
+                            format!("invalid {what} value `{text}` for `{}`", op.name),
+                            item.span,
+                        )
+                        .with_help(help),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The error [`compile_value`] gives `text` under an operator of family `fam`, if any.
+fn value_error(fam: Family, text: &str, variables: bool) -> Option<ValueError> {
+    // a value holding a variable under an operator that does not substitute it never
+    // matches but is no error; only text with `${` can hold one
+    let never = || text.contains("${") && looks_like_variable(text);
+    let error = match fam {
+        Family::String => return None,
+        Family::Numeric => Dec::parse(text).is_none().then_some((
+            "IAM041",
+            "number",
+            "use an integer or a decimal such as `10` or `1.5`",
+        )),
+        Family::Date => {
+            // dates are parsed even when they hold a variable
+            return parse_date(text).is_none().then_some((
+                "IAM040",
+                "date",
+                "use `YYYY-MM-DD`, `YYYY-MM-DDThh:mm:ssZ` or epoch seconds",
+            ));
+        }
+        // with variables enabled a value holding one is expanded; either way such a
+        // value is no error
+        Family::Bool => {
+            parse_bool(text)
+                .is_none()
+                .then_some(("IAM043", "boolean", "use `true` or `false`"))
+        }
+        Family::Binary => BASE64.decode(text).is_err().then_some((
+            "IAM044",
+            "base64",
+            "use standard base64 such as `QmluYXJ5`",
+        )),
+        Family::Ip => parse_cidr(text).is_none().then_some((
+            "IAM042",
+            "ip address",
+            "use an address or a cidr such as `203.0.113.0/24`",
+        )),
+        Family::Arn => ArnConditionPattern::compile(&Template::parse(text, variables))
+            .is_none()
+            .then_some((
+                "IAM045",
+                "arn",
+                "use an arn with six colon-separated parts such as `arn:aws:iam::*:role/*`",
+            )),
+        Family::Null => parse_bool(text).is_none().then_some((
+            "IAM045",
+            "null",
+            "use `true` (key absent) or `false` (key present)",
+        )),
+    };
+    error.filter(|_| !never())
 }
 
 /// `true` / `false`, ASCII case-insensitive (evaluation.md §6.3, §4.9).
@@ -884,8 +966,9 @@ mod tests {
     };
     use serde_json::{json, Value as Json};
 
-    /// Build a block from JSON (dummy spans; the value index is the span start).
-    pub(crate) fn block_from_json(j: &Json, variables: bool) -> ConditionBlock {
+    /// Build a block from JSON (dummy spans; the value index is the span start). The
+    /// flag is unused since the AST keeps no templates (kept so call sites stay stable).
+    pub(crate) fn block_from_json(j: &Json, _variables: bool) -> ConditionBlock {
         let mut operators = Vec::new();
         for (name, body) in j.as_object().unwrap() {
             let mut entries = Vec::new();
@@ -907,10 +990,6 @@ mod tests {
                         Spanned::new(cv, Span::new(i, i + 1))
                     })
                     .collect();
-                let templates = items
-                    .iter()
-                    .map(|s| Template::parse(s.value.as_text(), variables))
-                    .collect();
                 entries.push(ConditionEntry {
                     key: Spanned::new(key.clone(), Span::new(0, 0)),
                     values: ValueList {
@@ -918,7 +997,6 @@ mod tests {
                         form,
                         span: Span::new(0, 0),
                     },
-                    templates,
                 });
             }
             operators.push(OperatorBlock {

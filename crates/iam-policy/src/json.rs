@@ -438,6 +438,10 @@ fn find_string_special(bytes: &[u8]) -> Option<usize> {
 /// the object is small, a hash map once it grows.
 const SMALL_OBJECT: usize = 16;
 
+/// Room reserved for the entries of a non-empty array or object: policy statements have
+/// up to eight members and most lists a few values, so most containers never grow.
+const CONTAINER_CAPACITY: usize = 8;
+
 /// A container whose closing bracket has not been read yet.
 enum Open<'a> {
     /// An array and its elements so far.
@@ -602,7 +606,7 @@ impl<'a> Reader<'a> {
                     } else {
                         stack.push(Open::Array {
                             start,
-                            items: Vec::new(),
+                            items: Vec::with_capacity(CONTAINER_CAPACITY),
                         });
                         rest = inner;
                         expected = "a json value or `]`";
@@ -623,7 +627,7 @@ impl<'a> Reader<'a> {
                             },
                         )
                     } else {
-                        let members = Vec::new();
+                        let members = Vec::with_capacity(CONTAINER_CAPACITY);
                         let mut seen = None;
                         let (inner, (key, key_span)) =
                             self.member_key(inner, &members, &mut seen, "a string key or `}`")?;

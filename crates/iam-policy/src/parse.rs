@@ -15,7 +15,6 @@ use crate::ast::{
 use crate::diag::Diagnostic;
 use crate::json::{Member, Value, ValueKind};
 use crate::source::Span;
-use crate::vars::Template;
 
 /// The message IAM returns for structural errors (`MalformedPolicyDocument`).
 pub(crate) const AWS_SYNTAX: &str = "Syntax errors in policy.";
@@ -178,10 +177,6 @@ pub(crate) fn document(root: &Value<'_>, diags: &mut Vec<Diagnostic>) -> Option<
             )),
         }
     }
-    let variables = matches!(
-        version.as_ref().map(|v: &Spanned<Version>| v.value),
-        Some(Version::V2012_10_17)
-    );
     let (statements, statement_form, statement_span) = match statement {
         None => {
             diags.push(syntax(
@@ -192,7 +187,7 @@ pub(crate) fn document(root: &Value<'_>, diags: &mut Vec<Diagnostic>) -> Option<
             (Vec::new(), ListForm::Array, Span::at(root.span.start))
         }
         Some(v) => {
-            let (stmts, form) = statements(v, variables, diags);
+            let (stmts, form) = statements(v, diags);
             (stmts, form, v.span)
         }
     };
@@ -206,14 +201,10 @@ pub(crate) fn document(root: &Value<'_>, diags: &mut Vec<Diagnostic>) -> Option<
     })
 }
 
-fn statements(
-    value: &Value<'_>,
-    variables: bool,
-    diags: &mut Vec<Diagnostic>,
-) -> (Vec<Statement>, ListForm) {
+fn statements(value: &Value<'_>, diags: &mut Vec<Diagnostic>) -> (Vec<Statement>, ListForm) {
     match &value.kind {
         ValueKind::Object(members) => (
-            vec![statement(value.span, members, variables, diags)],
+            vec![statement(value.span, members, diags)],
             ListForm::Single,
         ),
         ValueKind::Array(items) => {
@@ -227,9 +218,7 @@ fn statements(
             let mut out = Vec::with_capacity(items.len());
             for item in items {
                 match &item.kind {
-                    ValueKind::Object(members) => {
-                        out.push(statement(item.span, members, variables, diags))
-                    }
+                    ValueKind::Object(members) => out.push(statement(item.span, members, diags)),
                     other => diags.push(syntax(
                         code::BAD_STATEMENT,
                         format!(
@@ -268,12 +257,7 @@ const STATEMENT_MEMBERS: &[&str] = &[
     "Condition",
 ];
 
-fn statement(
-    span: Span,
-    members: &[Member<'_>],
-    variables: bool,
-    diags: &mut Vec<Diagnostic>,
-) -> Statement {
+fn statement(span: Span, members: &[Member<'_>], diags: &mut Vec<Diagnostic>) -> Statement {
     let mut st = Statement {
         sid: None,
         effect: None,
@@ -323,24 +307,16 @@ fn statement(
                     diags.push(conflict("Resource", "NotResource", m.key_span, prev));
                 }
                 st.resource = string_list(&m.value, key, diags)
-                    .map(|items| {
-                        let templates = items
-                            .items
-                            .iter()
-                            .map(|i| Template::parse(&i.value, variables))
-                            .collect();
-                        ResourceClause {
-                            negated: key == "NotResource",
-                            items,
-                            templates,
-                            key_span: m.key_span,
-                        }
+                    .map(|items| ResourceClause {
+                        negated: key == "NotResource",
+                        items,
+                        key_span: m.key_span,
                     })
                     .or(st.resource.take());
                 Element::Resource
             }
             "Condition" => {
-                st.condition = condition(&m.value, variables, diags).or(st.condition.take());
+                st.condition = condition(&m.value, diags).or(st.condition.take());
                 Element::Condition
             }
             other => {
@@ -562,11 +538,7 @@ fn principal(
     })
 }
 
-fn condition(
-    value: &Value<'_>,
-    variables: bool,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<ConditionBlock> {
+fn condition(value: &Value<'_>, diags: &mut Vec<Diagnostic>) -> Option<ConditionBlock> {
     let ValueKind::Object(ops) = &value.kind else {
         diags.push(wrong_type("Condition", "an object", value));
         return None;
@@ -607,15 +579,9 @@ fn condition(
         let mut entries = Vec::with_capacity(keys.len());
         for k in keys {
             if let Some(values) = condition_values(&k.value, diags) {
-                let templates = values
-                    .items
-                    .iter()
-                    .map(|v| Template::parse(v.value.as_text(), variables))
-                    .collect();
                 entries.push(ConditionEntry {
                     key: Spanned::new(k.key.to_string(), k.key_span),
                     values,
-                    templates,
                 });
             } else {
                 ok = false;

@@ -457,7 +457,8 @@ fn resource_name(r: &ResourceClause) -> &'static str {
 /// §4: in IAM policy types a Sid holds only ASCII letters and digits.
 fn sid_characters(sid: &str, span: Span, t: PolicyType, diags: &mut Vec<Diagnostic>) {
     let iam_type = t.is_identity_like() || t == PolicyType::Trust;
-    if !iam_type || sid.chars().all(|c| c.is_ascii_alphanumeric()) {
+    // non-ASCII characters are multi-byte, and no such byte is alphanumeric
+    if !iam_type || sid.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return;
     }
     diags.push(
@@ -480,8 +481,7 @@ fn actions(a: &ActionClause, variables: bool, diags: &mut Vec<Diagnostic>) {
         if action == "*" {
             continue;
         }
-        let colons = action.bytes().filter(|&b| b == b':').count();
-        let vendor = action.split_once(':').map_or(action, |(v, _)| v);
+        let (colons, first_colon, dollar) = action_scan(action);
         if colons == 0 {
             diags.push(
                 Diagnostic::error(
@@ -501,22 +501,26 @@ fn actions(a: &ActionClause, variables: bool, diags: &mut Vec<Diagnostic>) {
                 )
                 .with_aws_message(AWS_COLONS),
             );
-        } else if vendor != "*"
-            && vendor
-                .chars()
-                .any(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '.'))
-        {
-            diags.push(
-                Diagnostic::error(
-                    code::ACTION_BAD_VENDOR,
-                    format!("action `{action}` has an invalid service prefix `{vendor}`"),
-                    item.span,
-                )
-                .with_help("a service prefix has only letters, digits, `-` and `.`")
-                .with_aws_message(format!("Vendor {vendor} is not valid")),
-            );
+        } else {
+            // the service prefix: the text before the only colon
+            let vendor = action.get(..first_colon).unwrap_or(action);
+            if vendor != "*"
+                && !vendor
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+            {
+                diags.push(
+                    Diagnostic::error(
+                        code::ACTION_BAD_VENDOR,
+                        format!("action `{action}` has an invalid service prefix `{vendor}`"),
+                        item.span,
+                    )
+                    .with_help("a service prefix has only letters, digits, `-` and `.`")
+                    .with_aws_message(format!("Vendor {vendor} is not valid")),
+                );
+            }
         }
-        if variables && has_variable(action) {
+        if variables && dollar && has_variable(action) {
             diags.push(variable_not_allowed(action_name(a), item.span));
         }
     }
@@ -546,8 +550,247 @@ fn partition_ok(partition: &str) -> bool {
     PARTITIONS.contains(&partition) || partition.contains(['*', '?']) || partition.contains("${")
 }
 
-/// IAM's resource format check (E7–E11), in IAM's order.
-fn resource_format(resource: &str) -> ResourceFormat {
+/// One pass over an action or resource string: where its first five colons are, how
+/// many colons it has, and which special characters occur. Reads eight bytes at a time.
+struct Scan {
+    /// Byte offsets of the first five colons (the first `colons` of them are set).
+    at: [usize; 5],
+    /// How many colons the text has.
+    colons: usize,
+    /// Byte offset of the last colon (when `colons` > 0).
+    last: usize,
+    /// Two colons in a row somewhere.
+    double_colon: bool,
+    /// A `$` somewhere.
+    dollar: bool,
+    /// A `*` or `?` somewhere.
+    wildcard: bool,
+}
+
+/// `0x80` in every byte of `x` that equals `b`, zero elsewhere. Exact: no borrow or carry
+/// crosses a byte.
+fn bytes_equal(x: u64, b: u8) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let v = x ^ (ONES * u64::from(b));
+    !(((v & LOW7).wrapping_add(LOW7)) | v | LOW7)
+}
+
+/// Calls `f` with every eight bytes of `bytes` as a little-endian word and the offset of
+/// its first byte. The last word is zero-filled past the end; zero is none of the bytes
+/// the scans look for.
+fn for_words(bytes: &[u8], mut f: impl FnMut(u64, usize)) {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        if let Ok(word) = <[u8; 8]>::try_from(chunk) {
+            f(u64::from_le_bytes(word), base);
+        }
+        base += 8;
+    }
+    let tail = chunks.remainder();
+    if tail.is_empty() {
+        return;
+    }
+    let last = bytes
+        .len()
+        .checked_sub(8)
+        .and_then(|from| bytes.get(from..))
+        .and_then(|last| <[u8; 8]>::try_from(last).ok());
+    let word = match last {
+        // read the last eight bytes again and drop those already seen
+        Some(last) => u64::from_le_bytes(last) >> (8 * (8 - tail.len())),
+        None => tail
+            .iter()
+            .rev()
+            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)),
+    };
+    f(word, base);
+}
+
+/// What the action checks need of an action, in one pass: 0, 1 or 2 for none, one or
+/// several colons; the offset of the first colon (the length when there is none); and
+/// whether a `$` occurs.
+fn action_scan(action: &str) -> (usize, usize, bool) {
+    let mut colons = 0;
+    let mut first = action.len();
+    let mut dollar = false;
+    for_words(action.as_bytes(), |x, base| {
+        let c = bytes_equal(x, b':');
+        if c != 0 && colons < 2 {
+            if colons == 0 {
+                first = base + (c.trailing_zeros() / 8) as usize;
+            }
+            // two flagged bytes in one word, or a second word with one
+            colons += if c & (c - 1) != 0 { 2 } else { 1 };
+        }
+        dollar |= bytes_equal(x, b'$') != 0;
+    });
+    (colons.min(2), first, dollar)
+}
+
+impl Scan {
+    fn new(text: &str) -> Scan {
+        let mut scan = Scan {
+            at: [0; 5],
+            colons: 0,
+            last: 0,
+            double_colon: false,
+            dollar: false,
+            wildcard: false,
+        };
+        for_words(text.as_bytes(), |x, base| scan.word(x, base));
+        scan
+    }
+
+    /// Takes in the eight bytes starting at offset `base`.
+    fn word(&mut self, x: u64, base: usize) {
+        self.dollar |= bytes_equal(x, b'$') != 0;
+        self.wildcard |= (bytes_equal(x, b'*') | bytes_equal(x, b'?')) != 0;
+        let mut colons = bytes_equal(x, b':');
+        while colons != 0 {
+            let at = base + (colons.trailing_zeros() / 8) as usize;
+            colons &= colons - 1;
+            if self.colons > 0 && self.last + 1 == at {
+                self.double_colon = true;
+            }
+            if let Some(slot) = self.at.get_mut(self.colons) {
+                *slot = at;
+            }
+            self.last = at;
+            self.colons += 1;
+        }
+    }
+
+    /// Byte offset of colon number `k` (from 0), when the text has more than `k` colons
+    /// and `k` < 5.
+    fn colon(&self, k: usize) -> Option<usize> {
+        if k < self.colons {
+            self.at.get(k).copied()
+        } else {
+            None
+        }
+    }
+}
+
+/// IAM's resource format check (E7–E11), in IAM's order. `scan` is the
+/// [`Scan`] of `resource`.
+fn resource_format(resource: &str, scan: &Scan) -> ResourceFormat {
+    if resource == "*" {
+        return ResourceFormat::Ok;
+    }
+    let end = resource.len();
+    let Some(c0) = scan.colon(0) else {
+        return ResourceFormat::Error(
+            code::RESOURCE_NOT_ARN,
+            format!("resource `{resource}` is not an arn or `*`"),
+            format!("Resource {resource} must be in ARN format or \"*\"."),
+        );
+    };
+    let c1 = scan.colon(1);
+    let partition = resource.get(c0 + 1..c1.unwrap_or(end)).unwrap_or("");
+    if !partition_ok(partition) {
+        let after_partition = c1.and_then(|c| resource.get(c + 1..));
+        let rest: Vec<&str> = after_partition.unwrap_or("").split(':').collect();
+        let field = |i: usize| -> String {
+            match rest.get(i) {
+                Some(s) => (*s).to_string(),
+                None => "*".to_string(),
+            }
+        };
+        let arn1 = if rest.len() == 1 && rest.first() == Some(&"") {
+            "*".to_string()
+        } else {
+            field(0)
+        };
+        let arn4 = if rest.len() > 3 {
+            rest.get(3..).map(|r| r.join(":")).unwrap_or_default()
+        } else {
+            "*".to_string()
+        };
+        let shown = format!("arn:{partition}:{arn1}:{}:{}:{arn4}", field(1), field(2));
+        return ResourceFormat::Error(
+            code::RESOURCE_PARTITION,
+            format!("invalid partition `{partition}` in resource `{resource}`"),
+            format!("Partition \"{partition}\" is not valid for resource \"{shown}\"."),
+        );
+    }
+    let Some(c1) = c1 else {
+        return ResourceFormat::Error(
+            code::RESOURCE_VENDOR,
+            format!("resource `{resource}` has no service"),
+            AWS_RESOURCE_VENDOR.to_string(),
+        );
+    };
+    let (c2, c3, c4) = (scan.colon(2), scan.colon(3), scan.colon(4));
+    let service = resource.get(c1 + 1..c2.unwrap_or(end)).unwrap_or("");
+    // the region is absent when the text after the service starts with a colon
+    let region_present = match c2 {
+        Some(c2) => c3 != Some(c2 + 1),
+        None => true,
+    };
+    // S3 access points, jobs and access grants carry a region and an account (AWS
+    // managed policies use `arn:aws:s3:*:*:accesspoint/...`); only bucket and object
+    // ARNs, which have no account, must not name a region.
+    let account_empty = match c3 {
+        Some(c3) => c3 + 1 == c4.unwrap_or(end),
+        None => true,
+    };
+    match service {
+        "iam" if region_present => {
+            return ResourceFormat::Error(
+                code::RESOURCE_REGION,
+                format!("iam resource `{resource}` must not contain a region"),
+                format!("IAM resource {resource} cannot contain region information."),
+            )
+        }
+        "s3" if region_present && account_empty => {
+            return ResourceFormat::Error(
+                code::RESOURCE_REGION,
+                format!("s3 resource `{resource}` must not contain a region"),
+                format!("Resource {resource} can not contain region information."),
+            )
+        }
+        _ => {}
+    }
+    if service == "iam" {
+        // the resource part follows the fifth colon
+        let resource_part = c4.and_then(|c| resource.get(c + 1..)).unwrap_or("");
+        let known = matches!(resource_part, "*" | "root")
+            || IAM_RESOURCE_TYPES
+                .iter()
+                .any(|t| resource_part.starts_with(t));
+        if !known {
+            return ResourceFormat::Error(
+                code::IAM_RESOURCE_PATH,
+                format!("iam resource `{resource}` has an unknown resource type"),
+                format!(
+                    "IAM resource path must either be \"*\" or start with {}.",
+                    IAM_RESOURCE_TYPES.join(", ")
+                ),
+            );
+        }
+    }
+    ResourceFormat::Ok
+}
+
+/// E3 for resources: IAM's legacy parser rejects short ARNs with an empty field and
+/// ARNs with an empty service. `scan` is the [`Scan`] of `resource`.
+fn resource_legacy_fails(resource: &str, scan: &Scan) -> bool {
+    if resource == "*" {
+        return false;
+    }
+    // the third colon-separated field (the service) is empty
+    let empty_service = match scan.colon(1) {
+        Some(c1) => c1 + 1 == scan.colon(2).unwrap_or(resource.len()),
+        None => false,
+    };
+    (scan.colons < 5 && scan.double_colon) || empty_service
+}
+
+/// The split-based statement of [`resource_format`], kept to test the one-pass version.
+#[cfg(test)]
+fn resource_format_by_split(resource: &str) -> ResourceFormat {
     if resource == "*" {
         return ResourceFormat::Ok;
     }
@@ -647,9 +890,9 @@ fn resource_format(resource: &str) -> ResourceFormat {
     ResourceFormat::Ok
 }
 
-/// E3 for resources: IAM's legacy parser rejects short ARNs with an empty field and
-/// ARNs with an empty service.
-fn resource_legacy_fails(resource: &str) -> bool {
+/// The split-based statement of [`resource_legacy_fails`].
+#[cfg(test)]
+fn resource_legacy_fails_by_split(resource: &str) -> bool {
     if resource == "*" {
         return false;
     }
@@ -661,14 +904,15 @@ fn resources(r: &ResourceClause, variables: bool, diags: &mut Vec<Diagnostic>) {
     let name = resource_name(r);
     for item in &r.items.items {
         let value = item.value.as_str();
-        match resource_format(value) {
+        let scan = Scan::new(value);
+        match resource_format(value, &scan) {
             ResourceFormat::Error(c, ours, aws) => {
                 diags.push(Diagnostic::error(c, ours, item.span).with_aws_message(aws));
                 continue;
             }
             ResourceFormat::Ok => {}
         }
-        if resource_legacy_fails(value) {
+        if resource_legacy_fails(value, &scan) {
             diags.push(
                 Diagnostic::error(
                     code::RESOURCE_LEGACY,
@@ -680,53 +924,58 @@ fn resources(r: &ResourceClause, variables: bool, diags: &mut Vec<Diagnostic>) {
             );
             continue;
         }
-        let (fields, n) = arn_fields_array(value);
-        let fields = fields.get(..n).unwrap_or(&[]);
-        if let Some(service) = fields.get(2) {
-            if service.contains(['*', '?']) {
-                diags.push(
-                    Diagnostic::warning(
-                        code::RESOURCE_WILDCARD,
-                        format!("wildcard in the service of `{name}` `{value}`"),
-                        item.span,
-                    )
-                    .with_help("name the service; a wildcard there is not supported"),
-                );
+        // the placement checks below need a wildcard or a variable to find anything
+        if scan.wildcard || (variables && scan.dollar) {
+            let (fields, n) = arn_fields_array(value);
+            let fields = fields.get(..n).unwrap_or(&[]);
+            if let Some(service) = fields.get(2) {
+                if service.contains(['*', '?']) {
+                    diags.push(
+                        Diagnostic::warning(
+                            code::RESOURCE_WILDCARD,
+                            format!("wildcard in the service of `{name}` `{value}`"),
+                            item.span,
+                        )
+                        .with_help("name the service; a wildcard there is not supported"),
+                    );
+                }
             }
-        }
-        if let (Some(service), Some(res)) = (fields.get(2), fields.get(5)) {
-            if *service != "s3" {
-                if let Some(sep) = res.find(['/', ':']) {
-                    let kind = res.get(..sep).unwrap_or("");
-                    if kind != "*" && kind.contains(['*', '?']) && !kind.contains("${") {
-                        diags.push(
-                            Diagnostic::warning(
-                                code::RESOURCE_WILDCARD,
-                                format!("wildcard in the resource type of `{name}` `{value}`"),
-                                item.span,
-                            )
-                            .with_help("write the resource type in full, for example `table/`"),
-                        );
+            if let (Some(service), Some(res)) = (fields.get(2), fields.get(5)) {
+                if *service != "s3" {
+                    if let Some(sep) = res.find(['/', ':']) {
+                        let kind = res.get(..sep).unwrap_or("");
+                        if kind != "*" && kind.contains(['*', '?']) && !kind.contains("${") {
+                            diags.push(
+                                Diagnostic::warning(
+                                    code::RESOURCE_WILDCARD,
+                                    format!("wildcard in the resource type of `{name}` `{value}`"),
+                                    item.span,
+                                )
+                                .with_help("write the resource type in full, for example `table/`"),
+                            );
+                        }
                     }
                 }
             }
-        }
-        if variables {
-            let head_len = fields.iter().take(5).map(|f| f.len() + 1).sum::<usize>();
-            if fields.len() > 5 && value.get(..head_len).is_some_and(has_variable) {
-                diags.push(
-                    Diagnostic::warning(
-                        code::VARIABLE_NOT_ALLOWED,
-                        format!(
-                            "policy variables are supported only in the resource part of an arn, not in `{value}`"
-                        ),
-                        item.span,
-                    )
-                    .with_help("put the variable after the fifth colon"),
-                );
+            if variables {
+                let head_len = fields.iter().take(5).map(|f| f.len() + 1).sum::<usize>();
+                if fields.len() > 5 && value.get(..head_len).is_some_and(has_variable) {
+                    diags.push(
+                        Diagnostic::warning(
+                            code::VARIABLE_NOT_ALLOWED,
+                            format!(
+                                "policy variables are supported only in the resource part of an arn, not in `{value}`"
+                            ),
+                            item.span,
+                        )
+                        .with_help("put the variable after the fifth colon"),
+                    );
+                }
             }
         }
-        variable_checks(value, item.span, variables, diags);
+        if scan.dollar {
+            variable_checks(value, item.span, variables, diags);
+        }
     }
 }
 
@@ -1086,7 +1335,7 @@ mod tests {
     use super::*;
 
     fn aws(r: &str) -> Option<String> {
-        match resource_format(r) {
+        match resource_format(r, &Scan::new(r)) {
             ResourceFormat::Ok => None,
             ResourceFormat::Error(_, _, aws) => Some(aws),
         }
@@ -1165,13 +1414,143 @@ mod tests {
     }
 
     #[test]
+    fn scan_finds_colons_and_special_bytes_at_every_offset() {
+        let alphabet = [b'a', b':', b'$', b'*', b'?', 0xC3];
+        for len in 0usize..19 {
+            for seed in 0u64..200 {
+                let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ len as u64;
+                let text: String = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        match alphabet[(state % 6) as usize] {
+                            0xC3 => 'é',
+                            b => char::from(b),
+                        }
+                    })
+                    .collect();
+                let scan = Scan::new(&text);
+                let colons: Vec<usize> = text.match_indices(':').map(|(i, _)| i).collect();
+                assert_eq!(scan.colons, colons.len(), "{text}");
+                for k in 0..6 {
+                    let expected = if k < 5 { colons.get(k).copied() } else { None };
+                    assert_eq!(scan.colon(k), expected, "{text} colon {k}");
+                }
+                assert_eq!(scan.double_colon, text.contains("::"), "{text}");
+                assert_eq!(scan.dollar, text.contains('$'), "{text}");
+                assert_eq!(scan.wildcard, text.contains(['*', '?']), "{text}");
+                let first = colons.first().copied().unwrap_or(text.len());
+                let action = (colons.len().min(2), first, text.contains('$'));
+                assert_eq!(action_scan(&text), action, "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn action_formats_are_checked_in_one_pass() {
+        let codes = |action: &str| {
+            let text = format!(
+                r#"{{"Version": "2012-10-17", "Statement": {{"Effect": "Allow",
+                "Action": "{action}", "Resource": "*"}}}}"#
+            );
+            let c = crate::check_policy(&text, &crate::ParseOptions::default());
+            c.diagnostics
+                .iter()
+                .map(|d| d.code())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        assert_eq!(codes("s3:GetObject"), "");
+        assert_eq!(codes("*"), "");
+        assert_eq!(codes("*:Get*"), "");
+        assert_eq!(codes("s3-x.y:Get"), "");
+        assert_eq!(codes("invalid"), "IAM050");
+        assert_eq!(codes("a:b:c"), "IAM051");
+        assert_eq!(codes("s_3:Get"), "IAM052");
+        assert_eq!(codes("s*:Get"), "IAM052");
+        assert_eq!(codes("sé:Get"), "IAM052");
+        assert_eq!(codes("s3:${aws:username}"), "IAM051,IAM060");
+        assert_eq!(codes("s3:Get$"), "");
+    }
+
+    fn legacy(r: &str) -> bool {
+        resource_legacy_fails(r, &Scan::new(r))
+    }
+
+    #[test]
+    fn one_pass_resource_checks_agree_with_splitting() {
+        let parts = [
+            "",
+            ":",
+            "::",
+            "arn",
+            "aws",
+            "aws-cn",
+            "*",
+            "a*",
+            "${aws:partition}",
+            "s3",
+            "iam",
+            "ec2",
+            "us-east-1",
+            "123456789012",
+            "user/x",
+            "root",
+            "b/*",
+            "x:y",
+            "${a:b}",
+            "?",
+        ];
+        let mut checked = 0;
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    for sep in [":", "::", ":::", "/"] {
+                        let r = format!("{a}{sep}{b}:{c}");
+                        let scanned = resource_format(&r, &Scan::new(&r));
+                        assert_eq!(scanned, resource_format_by_split(&r), "{r}");
+                        assert_eq!(legacy(&r), resource_legacy_fails_by_split(&r), "{r}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        for r in [
+            "*",
+            "arn:aws:s3:::b",
+            "arn:aws:s3:us-east-1::b",
+            "arn:aws:s3:*:*:accesspoint/ap*",
+            "arn:aws:s3:r:1:",
+            "arn:aws:iam:::",
+            "arn:aws:iam::1:role/r",
+            "arn:aws:iam::1",
+            "arn:aws:iam::1:",
+            "arn:aws:logs:r:1:log-group:g:log-stream:x",
+            "arn:aws::::b",
+            "arn:aws:s3::b",
+            "arn:aws:",
+            "arn:aws:s3",
+            "arn:aws:s3:",
+            "arn:aws:s3::",
+            "a:b:c:d:e:f:g:h",
+        ] {
+            let scanned = resource_format(r, &Scan::new(r));
+            assert_eq!(scanned, resource_format_by_split(r), "{r}");
+            assert_eq!(legacy(r), resource_legacy_fails_by_split(r), "{r}");
+            checked += 1;
+        }
+        assert!(checked > 30_000);
+    }
+
+    #[test]
     fn short_arns_fail_legacy_parsing_only_when_a_field_is_empty() {
-        assert!(resource_legacy_fails("arn:aws:s3::b"));
-        assert!(resource_legacy_fails("arn:aws::fdsasf"));
-        assert!(resource_legacy_fails("arn:aws::::b"));
-        assert!(!resource_legacy_fails("arn:aws:fdsasf"));
-        assert!(!resource_legacy_fails("arn:aws:rds:region:*:*"));
-        assert!(!resource_legacy_fails("arn:aws:s3:::b"));
+        assert!(legacy("arn:aws:s3::b"));
+        assert!(legacy("arn:aws::fdsasf"));
+        assert!(legacy("arn:aws::::b"));
+        assert!(!legacy("arn:aws:fdsasf"));
+        assert!(!legacy("arn:aws:rds:region:*:*"));
+        assert!(!legacy("arn:aws:s3:::b"));
         for ok in [
             "arn:aws:fdsasf",
             "arn:aws:s33:::b",
