@@ -9,7 +9,8 @@
 
 use crate::context::Context;
 use crate::pattern::{
-    glob, normalize, resolve_parts, Case, DynPart, Pattern, Seg, SegBuf, TemplatePattern, Tok,
+    eq_ignore_ascii_case_fast, glob, normalize, resolve_parts, Case, DynPart, Pattern, Seg, SegBuf,
+    TemplatePattern, Tok,
 };
 use crate::vars::{Template, TemplatePart};
 
@@ -129,6 +130,10 @@ enum ArnKind {
 struct Components {
     /// `arn`, partition, service, region, account: ASCII case-insensitive.
     head: [Pattern; 5],
+    /// When all five head components are wildcard-free literals (no colons), the head
+    /// joined with `:`: matched against the request head (text before the fifth colon)
+    /// with one ASCII case-insensitive compare instead of five.
+    head_literal: Option<Box<str>>,
     /// Whether each head component ends with `*` (for `star_crosses_colon`).
     trailing_star: [bool; 5],
     /// The resource component: case-sensitive, variables substituted.
@@ -350,14 +355,21 @@ impl ArnPattern {
         let resource = TemplatePattern::from_parts(it.next().unwrap_or_default(), Case::Sensitive);
         let trailing_star = heads.each_ref().map(|h| ends_with_star(h));
         let head = heads.each_ref().map(|h| head_pattern(h, Case::Insensitive));
+        let head_literal = joined_literal(&head);
         ArnPattern {
             kind: ArnKind::Components(Box::new(Components {
                 head,
+                head_literal,
                 trailing_star,
                 resource,
                 star_crosses_colon: options.star_crosses_colon,
             })),
         }
+    }
+
+    /// True for the pattern `*`, which matches every request resource.
+    pub(crate) fn is_any(&self) -> bool {
+        matches!(self.kind, ArnKind::Any)
     }
 
     /// True when the request `resource` (an ARN, or `*` for actions without a resource
@@ -409,12 +421,45 @@ impl ArnPattern {
         };
         // DECISION: evaluation.md §12 "Resource ARN case" — the resource component is
         // case-sensitive; the four head components compare ASCII case-insensitively.
-        c.head.iter().zip(head).all(|(p, r)| p.is_match(r))
-            && c.resource.is_match(rest, ctx) == Some(true)
+        c.head_matches(resource.text, head, rest) && c.resource.is_match(rest, ctx) == Some(true)
     }
 }
 
+/// The five head literals joined with `:`, when every one is a wildcard-free literal
+/// without a colon (then the joined compare is equivalent to five component compares:
+/// both sides have their four separators at the same places or differ in length).
+fn joined_literal(head: &[Pattern; 5]) -> Option<Box<str>> {
+    let mut out = String::new();
+    for (i, p) in head.iter().enumerate() {
+        let lit = p.exact_literal()?;
+        if lit.contains(':') {
+            return None;
+        }
+        if i > 0 {
+            out.push(':');
+        }
+        out.push_str(lit);
+    }
+    Some(out.into_boxed_str())
+}
+
 impl Components {
+    /// Do the five head components match the request's `head` (split from `text`, whose
+    /// resource component is `rest`)?
+    fn head_matches(&self, text: &str, head: [&str; 5], rest: &str) -> bool {
+        if let Some(lit) = &self.head_literal {
+            // `rest` is a suffix of `text`, after the fifth colon.
+            let joined = text
+                .len()
+                .checked_sub(rest.len() + 1)
+                .and_then(|end| text.get(..end));
+            if let Some(joined) = joined {
+                return eq_ignore_ascii_case_fast(joined.as_bytes(), lit.as_bytes());
+            }
+        }
+        self.head.iter().zip(head).all(|(p, r)| p.is_match(r))
+    }
+
     /// The literal reading: a trailing `*` in a head component may consume colons.
     fn match_crossing(&self, resource: &str, ctx: &Context) -> bool {
         let mut colons = [0usize; MAX_BOUNDARY_COLONS];
@@ -670,6 +715,54 @@ mod tests {
 
     fn m(p: &str, r: &str) -> bool {
         pat(p, ShortArn::Pad).is_match(r, &Context::new())
+    }
+
+    #[test]
+    fn joined_head_compare_agrees_with_per_component_matching() {
+        let patterns = [
+            "arn:aws:sqs:us-east-1:444455556666:partner-inbox",
+            "ARN:AWS:SQS:US-EAST-1:444455556666:*",
+            "arn:aws:s3:::bucket/*",
+            "arn:aws:sqs:*:444455556666:q",
+            "arn:aws:sqs:us-east-1:44445555666:q",
+            "arn:aws:sqs:us-east-1x:444455556666:q",
+            "arn:aws:iam::${aws:username}:user/x",
+            "arn:aws",
+        ];
+        let resources = [
+            "arn:aws:sqs:us-east-1:444455556666:partner-inbox",
+            "arn:aws:SQS:us-east-1:444455556666:partner-inbox",
+            "arn:aws:sqs:us-east-1:444455556666:q",
+            "arn:aws:sqs:us-east-:1444455556666:q",
+            "arn:aws:sqs:us-east-1x:444455556666:q",
+            "arn:aws:sqs:us-east-1:44445555666:q",
+            "arn:aws:s3:::bucket/k",
+            "arn:aws:s3:::bucket:x:y",
+            "arn:aws:iam::${aws:username}:user/x",
+            "arn:aws:iam::${aws:user:name}:user/x",
+        ];
+        let mut fast_paths = 0;
+        for p in patterns {
+            let compiled = pat(p, ShortArn::Pad);
+            let ArnKind::Components(c) = &compiled.kind else {
+                panic!("{p} did not compile to components");
+            };
+            fast_paths += usize::from(c.head_literal.is_some());
+            for r in resources {
+                let arn = ResourceArn::new(r);
+                let (head, rest) = arn.split.unwrap();
+                let general = c.head.iter().zip(head).all(|(p, r)| p.is_match(r));
+                assert_eq!(c.head_matches(r, head, rest), general, "{p} vs {r}");
+                let colons = ResourceArn::colons(r);
+                let rebuilt = ResourceArn::from_colons(r, colons);
+                assert_eq!(
+                    compiled.is_match_resource(&rebuilt, &Context::new()),
+                    compiled.is_match_resource(&arn, &Context::new()),
+                    "{p} vs {r}"
+                );
+            }
+        }
+        assert!(fast_paths >= 5, "the joined compare was not exercised");
     }
 
     #[test]
