@@ -236,6 +236,9 @@ fn service_order(packed: u64, name: &str, key: ServiceKey<'_>) -> std::cmp::Orde
         })
 }
 
+/// Up to this many indexed service prefixes are searched linearly.
+const LINEAR_SERVICES: usize = 8;
+
 /// Statement indices by service prefix, for one effect. Every list ascends.
 #[derive(Debug, Clone, Default)]
 struct Groups {
@@ -251,17 +254,20 @@ struct Groups {
 
 impl Groups {
     fn candidates(&self, service: ServiceKey<'_>) -> Candidates<'_> {
-        if self.by_service.is_empty() {
-            return Candidates::new(&self.always);
-        }
-        let list = match self
-            .by_service
-            .binary_search_by(|(k, s, _)| service_order(*k, s, service))
-        {
-            Ok(i) => self.by_service.get(i).map_or(&[][..], |(_, _, v)| v),
-            Err(_) => &self.always,
+        let found = if self.by_service.len() <= LINEAR_SERVICES {
+            // A few integer compares beat a binary search's branches here.
+            self.by_service.iter().find(|(k, s, _)| {
+                *k == service.packed
+                    && s.len() == service.name.len()
+                    && (s.len() <= 8 || s.as_str() == service.name)
+            })
+        } else {
+            self.by_service
+                .binary_search_by(|(k, s, _)| service_order(*k, s, service))
+                .ok()
+                .and_then(|i| self.by_service.get(i))
         };
-        Candidates::new(list)
+        Candidates::new(found.map_or(&self.always[..], |(_, _, v)| v))
     }
 
     /// Merge `always` into every per-service list (after all statements are indexed).
@@ -750,6 +756,35 @@ mod tests {
             s.all(Effect::Allow).collect::<Vec<_>>(),
             vec![0, 1, 2, 3, 4]
         );
+    }
+
+    #[test]
+    fn linear_and_binary_service_lookups_agree() {
+        let services: Vec<String> = (0..20)
+            .map(|i| match i % 3 {
+                0 => format!("s{i}"),
+                1 => format!("longservicename{i}"),
+                _ => format!("svc{i}x"),
+            })
+            .collect();
+        for n in [1usize, 3, LINEAR_SERVICES, LINEAR_SERVICES + 1, 20] {
+            let stmts: Vec<String> = services
+                .iter()
+                .take(n)
+                .map(|s| format!(r#"{{"Effect":"Allow","Action":"{s}:Get*","Resource":"*"}}"#))
+                .chain([r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#.to_string()])
+                .collect();
+            let text = format!(
+                r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+                stmts.join(",")
+            );
+            let s = set(&text, PolicyType::Identity);
+            for (i, svc) in services.iter().enumerate() {
+                let got: Vec<usize> = s.candidates(Effect::Allow, ServiceKey::new(svc)).collect();
+                let want = if i < n { vec![i, n] } else { vec![n] };
+                assert_eq!(got, want, "{svc} with {n} services");
+            }
+        }
     }
 
     #[test]

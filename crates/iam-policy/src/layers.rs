@@ -490,11 +490,22 @@ fn applies(
     caller: &Caller<'_>,
     rec: &mut Option<Recorder>,
 ) -> Option<u8> {
+    match rec {
+        // Fast path: no record to build or move, and a wrapper small enough to inline.
+        None => check(stmt, place, caller, caller.req, None),
+        Some(r) => applies_recorded(stmt, place, caller, r),
+    }
+}
+
+/// [`applies`] in explain mode: records the statement and what matched.
+#[inline(never)]
+fn applies_recorded(
+    stmt: &CompiledStatement,
+    place: Place<'_>,
+    caller: &Caller<'_>,
+    r: &mut Recorder,
+) -> Option<u8> {
     let req = caller.req;
-    let Some(r) = rec.as_mut() else {
-        // Fast path: no record to build or move.
-        return check(stmt, place, caller, req, None);
-    };
     let mut entry = ConsideredStatement {
         layer: place.layer,
         level: place.level,
