@@ -549,14 +549,17 @@ impl PolicySet {
 
     /// Statements of `effect` that may match actions of `service` (lowercase prefix),
     /// in ascending index order.
+    #[inline]
     pub(crate) fn candidates(&self, effect: Effect, service: ServiceKey<'_>) -> Candidates<'_> {
         match self.groups.get(effect_slot(effect)) {
+            Some(g) if g.all.is_empty() => Candidates::new(&[]),
             Some(g) => g.candidates(service),
             None => Candidates::new(&[]),
         }
     }
 
     /// Every statement of `effect`, in ascending index order (explain mode).
+    #[inline]
     pub(crate) fn all(&self, effect: Effect) -> Candidates<'_> {
         Candidates::new(
             self.groups
@@ -565,7 +568,9 @@ impl PolicySet {
         )
     }
 
-    /// [`PolicySet::all`] when `explain`, else [`PolicySet::candidates`].
+    /// [`PolicySet::all`] when `explain`, else [`PolicySet::candidates`]. Inline, so a
+    /// policy without statements of `effect` costs one length check.
+    #[inline]
     pub(crate) fn visit(
         &self,
         effect: Effect,

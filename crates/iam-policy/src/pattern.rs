@@ -235,6 +235,7 @@ pub(crate) fn glob<S: AsSeg>(pat: &[S], text: &str, case: Case) -> bool {
     }
 }
 
+#[inline]
 fn bytes_eq(a: &[u8], b: &[u8], case: Case) -> bool {
     match case {
         Case::Insensitive => eq_ignore_ascii_case_fast(a, b),
@@ -280,6 +281,7 @@ fn word8(s: &[u8], at: usize) -> Option<u64> {
 /// ASCII case-insensitive equality that tries a plain byte compare first: policy text
 /// and request text nearly always agree in case, and the byte compare is far cheaper
 /// than folding every byte of both sides.
+#[inline]
 pub(crate) fn eq_ignore_ascii_case_fast(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && (fast_eq(a, b) || a.eq_ignore_ascii_case(b))
 }
@@ -419,13 +421,28 @@ impl Pattern {
     /// assert!(!p.is_match("iam:CreateAccessKey"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline]
     pub fn is_match(&self, text: &str) -> bool {
+        // The common shapes (action names, ARN components) are matched inline; the rest
+        // out of line, so the inlined part stays small.
         let t = text.as_bytes();
         match &self.repr {
             Repr::Exact(s) => bytes_eq(t, s.as_bytes(), self.case),
             Repr::Prefix(s) => t
                 .get(..s.len())
                 .is_some_and(|head| bytes_eq(head, s.as_bytes(), self.case)),
+            Repr::Any => true,
+            _ => self.is_match_slow(text),
+        }
+    }
+
+    /// [`Pattern::is_match`] for suffix, contains and general patterns.
+    #[inline(never)]
+    fn is_match_slow(&self, text: &str) -> bool {
+        let t = text.as_bytes();
+        match &self.repr {
+            // Handled inline by `is_match`, which never comes here for them.
+            Repr::Exact(_) | Repr::Prefix(_) | Repr::Any => self.is_match(text),
             Repr::Suffix(s) => t
                 .len()
                 .checked_sub(s.len())
@@ -441,7 +458,6 @@ impl Pattern {
                     text.contains(&**s)
                 }
             }
-            Repr::Any => true,
             Repr::General(toks) => glob(toks, text, self.case),
         }
     }
@@ -586,6 +602,15 @@ pub(crate) fn resolve_parts<'a>(
     Some(())
 }
 
+/// [`TemplatePattern::is_match`] with variables: resolve, then glob (out of line so the
+/// static case inlines small).
+#[inline(never)]
+fn is_match_dynamic(parts: &[DynPart], case: Case, text: &str, ctx: &Context) -> Option<bool> {
+    let mut buf = SegBuf::new();
+    resolve_parts(parts, ctx, &mut buf)?;
+    Some(glob(buf.as_slice(), text, case))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum TemplateInner {
     Static(Pattern),
@@ -696,14 +721,11 @@ impl TemplatePattern {
     /// assert_eq!(p.is_match("ab", &ctx), Some(false));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline]
     pub fn is_match(&self, text: &str, ctx: &Context) -> Option<bool> {
         match &self.inner {
             TemplateInner::Static(p) => Some(p.is_match(text)),
-            TemplateInner::Dynamic { parts, case } => {
-                let mut buf = SegBuf::new();
-                resolve_parts(parts, ctx, &mut buf)?;
-                Some(glob(buf.as_slice(), text, *case))
-            }
+            TemplateInner::Dynamic { parts, case } => is_match_dynamic(parts, *case, text, ctx),
         }
     }
 
