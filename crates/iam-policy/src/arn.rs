@@ -9,7 +9,8 @@
 
 use crate::context::Context;
 use crate::pattern::{
-    glob, normalize, resolve_parts, Case, DynPart, Pattern, Seg, SegBuf, TemplatePattern, Tok,
+    eq_ignore_ascii_case_fast, glob, normalize, resolve_parts, Case, DynPart, Pattern, Seg, SegBuf,
+    TemplatePattern, Tok,
 };
 use crate::vars::{Template, TemplatePart};
 
@@ -125,10 +126,53 @@ enum ArnKind {
     Components(Box<Components>),
 }
 
+/// The head components of an [`ArnPattern`], compiled for per-component matching.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum HeadCheck {
+    /// All five components are wildcard-free literals without colons: the head joined
+    /// with `:`, matched against the request head (the text before its fifth colon) with
+    /// one ASCII case-insensitive compare instead of five.
+    Joined(Box<str>),
+    /// The components that are not `*`, by index; literals compared directly.
+    Parts(Box<[(usize, HeadPart)]>),
+}
+
+/// One head component that is not `*`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum HeadPart {
+    /// A wildcard-free literal, compared ASCII case-insensitively.
+    Literal(Box<str>),
+    /// Anything else.
+    Pattern(Pattern),
+}
+
+impl HeadCheck {
+    fn compile(head: &[Pattern; 5]) -> HeadCheck {
+        if let Some(joined) = joined_literal(head) {
+            return HeadCheck::Joined(joined);
+        }
+        let parts = head
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.strategy() != crate::pattern::Strategy::Any)
+            .map(|(i, p)| {
+                let part = match p.exact_literal() {
+                    Some(lit) => HeadPart::Literal(lit.into()),
+                    None => HeadPart::Pattern(p.clone()),
+                };
+                (i, part)
+            })
+            .collect();
+        HeadCheck::Parts(parts)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Components {
     /// `arn`, partition, service, region, account: ASCII case-insensitive.
     head: [Pattern; 5],
+    /// How `head` is matched against the request head, precomputed.
+    head_check: HeadCheck,
     /// Whether each head component ends with `*` (for `star_crosses_colon`).
     trailing_star: [bool; 5],
     /// The resource component: case-sensitive, variables substituted.
@@ -350,14 +394,21 @@ impl ArnPattern {
         let resource = TemplatePattern::from_parts(it.next().unwrap_or_default(), Case::Sensitive);
         let trailing_star = heads.each_ref().map(|h| ends_with_star(h));
         let head = heads.each_ref().map(|h| head_pattern(h, Case::Insensitive));
+        let head_check = HeadCheck::compile(&head);
         ArnPattern {
             kind: ArnKind::Components(Box::new(Components {
                 head,
+                head_check,
                 trailing_star,
                 resource,
                 star_crosses_colon: options.star_crosses_colon,
             })),
         }
+    }
+
+    /// True for the pattern `*`, which matches every request resource.
+    pub(crate) fn is_any(&self) -> bool {
+        matches!(self.kind, ArnKind::Any)
     }
 
     /// True when the request `resource` (an ARN, or `*` for actions without a resource
@@ -409,12 +460,56 @@ impl ArnPattern {
         };
         // DECISION: evaluation.md §12 "Resource ARN case" — the resource component is
         // case-sensitive; the four head components compare ASCII case-insensitively.
-        c.head.iter().zip(head).all(|(p, r)| p.is_match(r))
-            && c.resource.is_match(rest, ctx) == Some(true)
+        c.head_matches(resource.text, head, rest) && c.resource.is_match(rest, ctx) == Some(true)
     }
 }
 
+/// The five head literals joined with `:`, when every one is a wildcard-free literal
+/// without a colon (then the joined compare is equivalent to five component compares:
+/// both sides have their four separators at the same places or differ in length).
+fn joined_literal(head: &[Pattern; 5]) -> Option<Box<str>> {
+    let mut out = String::new();
+    for (i, p) in head.iter().enumerate() {
+        let lit = p.exact_literal()?;
+        if lit.contains(':') {
+            return None;
+        }
+        if i > 0 {
+            out.push(':');
+        }
+        out.push_str(lit);
+    }
+    Some(out.into_boxed_str())
+}
+
 impl Components {
+    /// Do the five head components match the request's `head` (split from `text`, whose
+    /// resource component is `rest`)?
+    fn head_matches(&self, text: &str, head: [&str; 5], rest: &str) -> bool {
+        match &self.head_check {
+            HeadCheck::Joined(lit) => {
+                // `rest` is a suffix of `text`, after the fifth colon.
+                let joined = text
+                    .len()
+                    .checked_sub(rest.len() + 1)
+                    .and_then(|end| text.get(..end));
+                match joined {
+                    Some(joined) => eq_ignore_ascii_case_fast(joined.as_bytes(), lit.as_bytes()),
+                    None => self.head.iter().zip(head).all(|(p, r)| p.is_match(r)),
+                }
+            }
+            HeadCheck::Parts(parts) => parts.iter().all(|(i, part)| {
+                let r = head.get(*i).copied().unwrap_or("");
+                match part {
+                    HeadPart::Literal(lit) => {
+                        eq_ignore_ascii_case_fast(r.as_bytes(), lit.as_bytes())
+                    }
+                    HeadPart::Pattern(p) => p.is_match(r),
+                }
+            }),
+        }
+    }
+
     /// The literal reading: a trailing `*` in a head component may consume colons.
     fn match_crossing(&self, resource: &str, ctx: &Context) -> bool {
         let mut colons = [0usize; MAX_BOUNDARY_COLONS];
@@ -670,6 +765,56 @@ mod tests {
 
     fn m(p: &str, r: &str) -> bool {
         pat(p, ShortArn::Pad).is_match(r, &Context::new())
+    }
+
+    #[test]
+    fn joined_head_compare_agrees_with_per_component_matching() {
+        let patterns = [
+            "arn:aws:sqs:us-east-1:444455556666:partner-inbox",
+            "ARN:AWS:SQS:US-EAST-1:444455556666:*",
+            "arn:aws:s3:::bucket/*",
+            "arn:aws:sqs:*:444455556666:q",
+            "arn:*:SQS:*:4444*:q",
+            "arn:aws:s?s:us-east-1:*:q",
+            "arn:aws:sqs:us-east-1:44445555666:q",
+            "arn:aws:sqs:us-east-1x:444455556666:q",
+            "arn:aws:iam::${aws:username}:user/x",
+            "arn:aws",
+        ];
+        let resources = [
+            "arn:aws:sqs:us-east-1:444455556666:partner-inbox",
+            "arn:aws:SQS:us-east-1:444455556666:partner-inbox",
+            "arn:aws:sqs:us-east-1:444455556666:q",
+            "arn:aws:sqs:us-east-:1444455556666:q",
+            "arn:aws:sqs:us-east-1x:444455556666:q",
+            "arn:aws:sqs:us-east-1:44445555666:q",
+            "arn:aws:s3:::bucket/k",
+            "arn:aws:s3:::bucket:x:y",
+            "arn:aws:iam::${aws:username}:user/x",
+            "arn:aws:iam::${aws:user:name}:user/x",
+        ];
+        let mut fast_paths = 0;
+        for p in patterns {
+            let compiled = pat(p, ShortArn::Pad);
+            let ArnKind::Components(c) = &compiled.kind else {
+                panic!("{p} did not compile to components");
+            };
+            fast_paths += usize::from(matches!(c.head_check, HeadCheck::Joined(_)));
+            for r in resources {
+                let arn = ResourceArn::new(r);
+                let (head, rest) = arn.split.unwrap();
+                let general = c.head.iter().zip(head).all(|(p, r)| p.is_match(r));
+                assert_eq!(c.head_matches(r, head, rest), general, "{p} vs {r}");
+                let colons = ResourceArn::colons(r);
+                let rebuilt = ResourceArn::from_colons(r, colons);
+                assert_eq!(
+                    compiled.is_match_resource(&rebuilt, &Context::new()),
+                    compiled.is_match_resource(&arn, &Context::new()),
+                    "{p} vs {r}"
+                );
+            }
+        }
+        assert!(fast_paths >= 5, "the joined compare was not exercised");
     }
 
     #[test]

@@ -122,6 +122,16 @@ impl ActionMatcher {
     pub(crate) fn matches(&self, action: &str) -> bool {
         self.patterns.iter().any(|p| p.is_match(action)) != self.negated
     }
+
+    /// True when [`ActionMatcher::matches`] holds for every action: `Action` lists a
+    /// pattern made only of stars.
+    fn matches_all(&self) -> bool {
+        !self.negated
+            && self
+                .patterns
+                .iter()
+                .any(|p| p.strategy() == crate::pattern::Strategy::Any)
+    }
 }
 
 /// How a statement's `Resource`/`NotResource` matches the request resource.
@@ -137,6 +147,17 @@ pub(crate) enum ResourceMatcher {
 }
 
 impl ResourceMatcher {
+    /// True when [`ResourceMatcher::matches`] holds for every resource and context:
+    /// no resource element (trust policies), or `Resource` lists `*`.
+    fn matches_all(&self) -> bool {
+        match self {
+            ResourceMatcher::Implicit => true,
+            ResourceMatcher::List { negated, patterns } => {
+                !*negated && patterns.iter().any(ArnPattern::is_any)
+            }
+        }
+    }
+
     pub(crate) fn matches(&self, resource: &ResourceArn<'_>, ctx: &Context) -> bool {
         match self {
             ResourceMatcher::Implicit => true,
@@ -164,6 +185,10 @@ pub(crate) struct CompiledStatement {
     /// Lowercase service prefixes the statement is limited to; `None` when it may match
     /// any service (`*`, a wildcard prefix, `NotAction`).
     services: Option<Vec<String>>,
+    /// `actions` matches every action (`Action: "*"`): evaluation skips the check.
+    pub(crate) any_action: bool,
+    /// `resources` matches every resource (`Resource: "*"`): evaluation skips the check.
+    pub(crate) any_resource: bool,
 }
 
 /// A lowercase service prefix with its first eight bytes packed into an integer, so the
@@ -194,11 +219,32 @@ pub(crate) fn pack(name: &str) -> u64 {
     u64::from_be_bytes(bytes)
 }
 
-/// Statement indices by service prefix, for one effect. Both lists ascend.
+/// Order of an indexed prefix (`packed`, `name`) relative to `key`: by packed first eight
+/// bytes, then length, then (only for prefixes longer than eight bytes, whose packed form
+/// does not hold every byte) the full text. A total order equivalent to comparing
+/// `(packed, len, name)`, with no string compare for short prefixes.
+fn service_order(packed: u64, name: &str, key: ServiceKey<'_>) -> std::cmp::Ordering {
+    packed
+        .cmp(&key.packed)
+        .then_with(|| name.len().cmp(&key.name.len()))
+        .then_with(|| {
+            if name.len() <= 8 {
+                std::cmp::Ordering::Equal
+            } else {
+                name.cmp(key.name)
+            }
+        })
+}
+
+/// Up to this many indexed service prefixes are searched linearly.
+const LINEAR_SERVICES: usize = 8;
+
+/// Statement indices by service prefix, for one effect. Every list ascends.
 #[derive(Debug, Clone, Default)]
 struct Groups {
-    /// `(packed prefix, service prefix, statement indices)`, sorted by packed prefix
-    /// then prefix.
+    /// `(packed prefix, service prefix, statement indices)`, sorted by
+    /// [`service_order`]. Each list already holds the `always` statements merged in, so
+    /// a lookup yields one slice.
     by_service: Vec<(u64, String, Vec<u32>)>,
     /// Statements that may match any service (`*`, wildcard prefixes, `NotAction`).
     always: Vec<u32>,
@@ -208,42 +254,58 @@ struct Groups {
 
 impl Groups {
     fn candidates(&self, service: ServiceKey<'_>) -> Candidates<'_> {
-        let specific = self
-            .by_service
-            .binary_search_by(|(k, s, _)| {
-                k.cmp(&service.packed)
-                    .then_with(|| s.as_str().cmp(service.name))
+        let found = if self.by_service.len() <= LINEAR_SERVICES {
+            // A few integer compares beat a binary search's branches here.
+            self.by_service.iter().find(|(k, s, _)| {
+                *k == service.packed
+                    && s.len() == service.name.len()
+                    && (s.len() <= 8 || s.as_str() == service.name)
             })
-            .ok()
-            .and_then(|i| self.by_service.get(i))
-            .map_or(&[][..], |(_, _, v)| v.as_slice());
-        Candidates {
-            a: &self.always,
-            b: specific,
+        } else {
+            self.by_service
+                .binary_search_by(|(k, s, _)| service_order(*k, s, service))
+                .ok()
+                .and_then(|i| self.by_service.get(i))
+        };
+        Candidates::new(found.map_or(&self.always[..], |(_, _, v)| v))
+    }
+
+    /// Merge `always` into every per-service list (after all statements are indexed).
+    fn merge_always(&mut self) {
+        for (_, _, list) in &mut self.by_service {
+            let mut merged = Vec::with_capacity(list.len() + self.always.len());
+            let (mut a, mut b) = (self.always.iter().peekable(), list.iter().peekable());
+            loop {
+                let next = match (a.peek(), b.peek()) {
+                    (None, None) => break,
+                    (Some(_), None) => a.next(),
+                    (None, Some(_)) => b.next(),
+                    (Some(x), Some(y)) if x <= y => a.next(),
+                    (Some(_), Some(_)) => b.next(),
+                };
+                merged.extend(next);
+            }
+            *list = merged;
         }
     }
 }
 
-/// Merge of two ascending index lists, in ascending order; never allocates.
+/// Statement indices in ascending order; never allocates.
 pub(crate) struct Candidates<'a> {
-    a: &'a [u32],
-    b: &'a [u32],
+    list: std::slice::Iter<'a, u32>,
+}
+
+impl<'a> Candidates<'a> {
+    fn new(list: &'a [u32]) -> Candidates<'a> {
+        Candidates { list: list.iter() }
+    }
 }
 
 impl Iterator for Candidates<'_> {
     type Item = usize;
 
     fn next(&mut self) -> Option<usize> {
-        let take_a = match (self.a.first(), self.b.first()) {
-            (None, None) => return None,
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (Some(x), Some(y)) => x <= y,
-        };
-        let list = if take_a { &mut self.a } else { &mut self.b };
-        let (first, rest) = list.split_first()?;
-        *list = rest;
-        usize::try_from(*first).ok()
+        self.list.next().and_then(|i| usize::try_from(*i).ok())
     }
 }
 
@@ -346,21 +408,24 @@ impl PolicySet {
                     list.sort();
                     list.dedup();
                     for svc in list {
-                        let packed = pack(&svc);
+                        let key = ServiceKey::new(&svc);
                         match g
                             .by_service
-                            .binary_search_by(|(k, s, _)| k.cmp(&packed).then_with(|| s.cmp(&svc)))
+                            .binary_search_by(|(k, s, _)| service_order(*k, s, key))
                         {
                             Ok(at) => {
                                 if let Some((_, _, v)) = g.by_service.get_mut(at) {
                                     v.push(i);
                                 }
                             }
-                            Err(at) => g.by_service.insert(at, (packed, svc, vec![i])),
+                            Err(at) => g.by_service.insert(at, (key.packed, svc, vec![i])),
                         }
                     }
                 }
             }
+        }
+        for g in &mut groups {
+            g.merge_always();
         }
         Ok(PolicySet {
             policy_type,
@@ -484,25 +549,28 @@ impl PolicySet {
 
     /// Statements of `effect` that may match actions of `service` (lowercase prefix),
     /// in ascending index order.
+    #[inline]
     pub(crate) fn candidates(&self, effect: Effect, service: ServiceKey<'_>) -> Candidates<'_> {
         match self.groups.get(effect_slot(effect)) {
+            Some(g) if g.all.is_empty() => Candidates::new(&[]),
             Some(g) => g.candidates(service),
-            None => Candidates { a: &[], b: &[] },
+            None => Candidates::new(&[]),
         }
     }
 
     /// Every statement of `effect`, in ascending index order (explain mode).
+    #[inline]
     pub(crate) fn all(&self, effect: Effect) -> Candidates<'_> {
-        Candidates {
-            a: self
-                .groups
+        Candidates::new(
+            self.groups
                 .get(effect_slot(effect))
                 .map_or(&[][..], |g| g.all.as_slice()),
-            b: &[],
-        }
+        )
     }
 
-    /// [`PolicySet::all`] when `explain`, else [`PolicySet::candidates`].
+    /// [`PolicySet::all`] when `explain`, else [`PolicySet::candidates`]. Inline, so a
+    /// policy without statements of `effect` costs one length check.
+    #[inline]
     pub(crate) fn visit(
         &self,
         effect: Effect,
@@ -612,14 +680,17 @@ fn compile_statement(
     if diags.len() != before {
         return None;
     }
+    let (actions, resources) = (actions?, resources?);
     Some(CompiledStatement {
         index,
         sid: stmt.sid.as_ref().map(|s| s.value.clone()),
         span: stmt.span,
         effect: effect?,
         principal,
-        actions: actions?,
-        resources: resources?,
+        any_action: actions.matches_all(),
+        any_resource: resources.matches_all(),
+        actions,
+        resources,
         condition,
         services,
     })
@@ -670,6 +741,58 @@ mod tests {
     }
 
     #[test]
+    fn service_lists_interleave_any_service_statements_in_order() {
+        let s = set(
+            r#"{"Version":"2012-10-17","Statement":[
+              {"Effect":"Allow","Action":"*","Resource":"*"},
+              {"Effect":"Allow","Action":"s3:Get*","Resource":"*"},
+              {"Effect":"Allow","NotAction":"iam:*","Resource":"*"},
+              {"Effect":"Allow","Action":["s3:Put*","ec2:Run*"],"Resource":"*"},
+              {"Effect":"Allow","Action":"*:Get*","Resource":"*"}]}"#,
+            PolicyType::Identity,
+        );
+        let hits = |svc: &str| -> Vec<usize> {
+            s.candidates(Effect::Allow, ServiceKey::new(svc)).collect()
+        };
+        assert_eq!(hits("s3"), vec![0, 1, 2, 3, 4]);
+        assert_eq!(hits("ec2"), vec![0, 2, 3, 4]);
+        assert_eq!(hits("sqs"), vec![0, 2, 4]);
+        assert_eq!(
+            s.all(Effect::Allow).collect::<Vec<_>>(),
+            vec![0, 1, 2, 3, 4]
+        );
+    }
+
+    #[test]
+    fn linear_and_binary_service_lookups_agree() {
+        let services: Vec<String> = (0..20)
+            .map(|i| match i % 3 {
+                0 => format!("s{i}"),
+                1 => format!("longservicename{i}"),
+                _ => format!("svc{i}x"),
+            })
+            .collect();
+        for n in [1usize, 3, LINEAR_SERVICES, LINEAR_SERVICES + 1, 20] {
+            let stmts: Vec<String> = services
+                .iter()
+                .take(n)
+                .map(|s| format!(r#"{{"Effect":"Allow","Action":"{s}:Get*","Resource":"*"}}"#))
+                .chain([r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#.to_string()])
+                .collect();
+            let text = format!(
+                r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+                stmts.join(",")
+            );
+            let s = set(&text, PolicyType::Identity);
+            for (i, svc) in services.iter().enumerate() {
+                let got: Vec<usize> = s.candidates(Effect::Allow, ServiceKey::new(svc)).collect();
+                let want = if i < n { vec![i, n] } else { vec![n] };
+                assert_eq!(got, want, "{svc} with {n} services");
+            }
+        }
+    }
+
+    #[test]
     fn long_service_prefixes_sharing_eight_bytes_stay_apart() {
         let s = set(
             r#"{"Version":"2012-10-17","Statement":[
@@ -685,6 +808,68 @@ mod tests {
         assert_eq!(hits("secretsmanagerx"), vec![1]);
         assert_eq!(hits("secrets"), vec![2]);
         assert_eq!(hits("secretsm"), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn short_service_prefixes_differing_only_in_length_stay_apart() {
+        // `s3` and `s3\u{0}` pack to the same eight bytes; the length separates them.
+        let s = set(
+            r#"{"Version":"2012-10-17","Statement":[
+              {"Effect":"Allow","Action":"s3\u0000:Get*","Resource":"*"},
+              {"Effect":"Allow","Action":"s3:Get*","Resource":"*"},
+              {"Effect":"Allow","Action":"s:Get*","Resource":"*"}]}"#,
+            PolicyType::Identity,
+        );
+        let hits = |svc: &str| -> Vec<usize> {
+            s.candidates(Effect::Allow, ServiceKey::new(svc)).collect()
+        };
+        assert_eq!(hits("s3"), vec![1]);
+        assert_eq!(hits("s3\u{0}"), vec![0]);
+        assert_eq!(hits("s"), vec![2]);
+        assert_eq!(hits("s30"), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn match_everything_flags_agree_with_the_matchers() {
+        let s = set(
+            r#"{"Version":"2012-10-17","Statement":[
+              {"Effect":"Allow","Action":"*","Resource":"*"},
+              {"Effect":"Allow","Action":["s3:Get*","**"],"Resource":["arn:aws:s3:::b/*","*"]},
+              {"Effect":"Allow","NotAction":"*","NotResource":"*"},
+              {"Effect":"Allow","Action":"*:*","Resource":"arn:*"},
+              {"Effect":"Allow","NotAction":"s3:*","Resource":"arn:aws:s3:::*"}]}"#,
+            PolicyType::Identity,
+        );
+        let ctx = Context::new();
+        let actions = ["s3:getobject", "iam:createuser", "x:y", ""];
+        let resources = ["*", "arn:aws:s3:::b/k", "arn:aws:iam::1:user/a"];
+        let flags: Vec<(bool, bool)> = (0..s.len())
+            .map(|i| {
+                let st = s.statement(i).unwrap();
+                (st.any_action, st.any_resource)
+            })
+            .collect();
+        assert_eq!(
+            flags,
+            vec![
+                (true, true),
+                (true, true),
+                (false, false),
+                (false, false),
+                (false, false)
+            ]
+        );
+        for i in 0..s.len() {
+            let st = s.statement(i).unwrap();
+            if st.any_action {
+                assert!(actions.iter().all(|a| st.actions.matches(a)));
+            }
+            if st.any_resource {
+                assert!(resources
+                    .iter()
+                    .all(|r| st.resources.matches(&ResourceArn::new(r), &ctx)));
+            }
+        }
     }
 
     #[test]

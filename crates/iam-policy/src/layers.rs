@@ -12,6 +12,7 @@
 
 use std::sync::Arc;
 
+use crate::arn::ResourceArn;
 use crate::ast::Effect;
 use crate::compile::{CompiledStatement, PolicySet};
 use crate::eval::{
@@ -474,20 +475,38 @@ impl<'p> Place<'p> {
 struct Caller<'r> {
     req: &'r Request,
     service: crate::compile::ServiceKey<'r>,
+    /// The request resource split once per evaluation, not once per statement.
+    resource: ResourceArn<'r>,
     has_boundary: bool,
     chain: bool,
 }
 
 /// Does `stmt` apply? Returns the principal classes it matched under (resource-side
 /// layers; `WILDCARD` for statements of principal-less layers) or `None`.
+#[inline]
 fn applies(
     stmt: &CompiledStatement,
     place: Place<'_>,
     caller: &Caller<'_>,
     rec: &mut Option<Recorder>,
 ) -> Option<u8> {
+    match rec {
+        // Fast path: no record to build or move, and a wrapper small enough to inline.
+        None => check(stmt, place, caller, caller.req, None),
+        Some(r) => applies_recorded(stmt, place, caller, r),
+    }
+}
+
+/// [`applies`] in explain mode: records the statement and what matched.
+#[inline(never)]
+fn applies_recorded(
+    stmt: &CompiledStatement,
+    place: Place<'_>,
+    caller: &Caller<'_>,
+    r: &mut Recorder,
+) -> Option<u8> {
     let req = caller.req;
-    let mut entry = rec.as_ref().map(|_| ConsideredStatement {
+    let mut entry = ConsideredStatement {
         layer: place.layer,
         level: place.level,
         policy: place.policy,
@@ -502,12 +521,10 @@ fn applies(
         condition: None,
         traces: Vec::new(),
         applies: false,
-    });
-    let result = check(stmt, place, caller, req, entry.as_mut());
-    if let (Some(r), Some(mut e)) = (rec.as_mut(), entry) {
-        e.applies = result.is_some();
-        r.considered.push(e);
-    }
+    };
+    let result = check(stmt, place, caller, req, Some(&mut entry));
+    entry.applies = result.is_some();
+    r.considered.push(entry);
     result
 }
 
@@ -544,14 +561,15 @@ fn check(
         }
         _ => class::WILDCARD,
     };
-    let action = stmt.actions.matches(req.action());
+    // `any_action` / `any_resource` say the matcher holds for every input (compile.rs).
+    let action = stmt.any_action || stmt.actions.matches(req.action());
     if let Some(e) = entry.as_deref_mut() {
         e.action = Some(action);
     }
     if !action {
         return None;
     }
-    let resource = stmt.resources.matches(&req.resource_arn(), req.context());
+    let resource = stmt.any_resource || stmt.resources.matches(&caller.resource, req.context());
     if let Some(e) = entry.as_deref_mut() {
         e.resource = Some(resource);
     }
@@ -632,6 +650,12 @@ fn is_assume_role(action: &str) -> bool {
     )
 }
 
+fn explicit_deny(d: DecidingStatement<'_>) -> Evaluation<'_> {
+    let mut eval = Evaluation::new(Decision::ExplicitDeny);
+    eval.push(d);
+    eval
+}
+
 fn deny<'p>(missing: Missing) -> Evaluation<'p> {
     let mut e = Evaluation::new(Decision::ImplicitDeny);
     e.missing = Some(missing);
@@ -673,38 +697,38 @@ fn decide<'p>(layers: &'p Layers, req: &Request, rec: &mut Option<Recorder>) -> 
     let caller = Caller {
         req,
         service: req.service_key(),
+        resource: req.resource_arn(),
         has_boundary: boundary.is_some(),
         chain: layers.options.not_principal == NotPrincipalMode::Chain,
     };
 
     // 1. Explicit deny anywhere: the first Deny that applies decides.
-    let scp_levels = scps
-        .iter()
-        .enumerate()
-        .map(|(l, sets)| (sets.as_slice(), Layer::Scp, Some(l)));
-    let rcp_levels = rcps
-        .iter()
-        .enumerate()
-        .map(|(l, sets)| (sets.as_slice(), Layer::Rcp, Some(l)));
+    // Plain loops (not a chain of iterators): this runs for every request.
+    for (level, sets) in scps.iter().enumerate() {
+        if let Some(d) = first_deny(sets, Layer::Scp, Some(level), &caller, rec) {
+            return explicit_deny(d);
+        }
+    }
+    for (level, sets) in rcps.iter().enumerate() {
+        if let Some(d) = first_deny(sets, Layer::Rcp, Some(level), &caller, rec) {
+            return explicit_deny(d);
+        }
+    }
     let others = [
         (
             resource.map_or(&[][..], |(set, _)| std::slice::from_ref(set)),
             Layer::Resource,
-            None,
         ),
-        (identity, Layer::Identity, None),
+        (identity, Layer::Identity),
         (
             boundary.map_or(&[][..], std::slice::from_ref),
             Layer::Boundary,
-            None,
         ),
-        (session.unwrap_or(&[]), Layer::Session, None),
+        (session.unwrap_or(&[]), Layer::Session),
     ];
-    for (sets, layer, level) in scp_levels.chain(rcp_levels).chain(others) {
-        if let Some(d) = first_deny(sets, layer, level, &caller, rec) {
-            let mut eval = Evaluation::new(Decision::ExplicitDeny);
-            eval.push(d);
-            return eval;
+    for (sets, layer) in others {
+        if let Some(d) = first_deny(sets, layer, None, &caller, rec) {
+            return explicit_deny(d);
         }
     }
 
@@ -735,7 +759,8 @@ fn decide<'p>(layers: &'p Layers, req: &Request, rec: &mut Option<Recorder>) -> 
     // Resource grants: the union of principal classes over every applying Allow,
     // remembering the first statement of each class.
     let mut classes = 0u8;
-    let mut by_class: [Option<DecidingStatement<'p>>; 5] = [None; 5];
+    let mut by_class: [Option<&'p CompiledStatement>; 5] = [None; 5];
+    let mut resource_place = None;
     if let Some((set, _)) = resource {
         let place = Place {
             layer: Layer::Resource,
@@ -743,6 +768,7 @@ fn decide<'p>(layers: &'p Layers, req: &Request, rec: &mut Option<Recorder>) -> 
             policy: 0,
             set,
         };
+        resource_place = Some(place);
         for i in set.visit(Effect::Allow, caller.service, rec.is_some()) {
             let Some(stmt) = set.statement(i) else {
                 continue;
@@ -751,18 +777,19 @@ fn decide<'p>(layers: &'p Layers, req: &Request, rec: &mut Option<Recorder>) -> 
                 classes |= bits;
                 for (bit, slot) in by_class.iter_mut().enumerate() {
                     if bits & (1 << bit) != 0 && slot.is_none() {
-                        *slot = Some(place.deciding(stmt));
+                        *slot = Some(stmt);
                     }
                 }
             }
         }
     }
     let grant = |mask: u8| -> Option<DecidingStatement<'p>> {
-        by_class
+        let stmt = by_class
             .iter()
             .enumerate()
             .filter(|(bit, _)| mask & (1 << bit) != 0)
-            .find_map(|(_, s)| *s)
+            .find_map(|(_, s)| *s)?;
+        resource_place.map(|place| place.deciding(stmt))
     };
     let allow_identity = |mut e: Evaluation<'p>, with_resource: u8| {
         if let Some(d) = id_allow {

@@ -235,11 +235,66 @@ pub(crate) fn glob<S: AsSeg>(pat: &[S], text: &str, case: Case) -> bool {
     }
 }
 
+#[inline]
 fn bytes_eq(a: &[u8], b: &[u8], case: Case) -> bool {
     match case {
-        Case::Insensitive => a.eq_ignore_ascii_case(b),
-        Case::Sensitive | Case::Fold => a == b,
+        Case::Insensitive => eq_ignore_ascii_case_fast(a, b),
+        Case::Sensitive | Case::Fold => fast_eq(a, b),
     }
+}
+
+/// Byte equality without a library call for short texts (names, account ids, ARN
+/// heads): word compares, the last one overlapping the tail, cover every byte of a text
+/// of up to 64 bytes. Same result as `a == b`.
+#[inline]
+pub(crate) fn fast_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0 => true,
+        // First, middle and last byte cover lengths 1 to 3.
+        1..=3 => a.first() == b.first() && a.get(n / 2) == b.get(n / 2) && a.last() == b.last(),
+        4..=7 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
+        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
+        // Whole words, then one last word overlapping the tail (ARN heads, user ARNs).
+        17..=64 => {
+            let mut at = 0;
+            while at + 8 < n {
+                if word8(a, at) != word8(b, at) {
+                    return false;
+                }
+                at += 8;
+            }
+            word8(a, n - 8) == word8(b, n - 8)
+        }
+        _ => a == b,
+    }
+}
+
+/// Four bytes of `s` from `at` as an integer (`None` past the end).
+#[inline]
+fn word4(s: &[u8], at: usize) -> Option<u32> {
+    s.get(at..at + 4)
+        .and_then(|w| <[u8; 4]>::try_from(w).ok())
+        .map(u32::from_ne_bytes)
+}
+
+/// Eight bytes of `s` from `at` as an integer (`None` past the end).
+#[inline]
+fn word8(s: &[u8], at: usize) -> Option<u64> {
+    s.get(at..at + 8)
+        .and_then(|w| <[u8; 8]>::try_from(w).ok())
+        .map(u64::from_ne_bytes)
+}
+
+/// ASCII case-insensitive equality that tries a plain byte compare first: policy text
+/// and request text nearly always agree in case, and the byte compare is far cheaper
+/// than folding every byte of both sides.
+#[inline]
+pub(crate) fn eq_ignore_ascii_case_fast(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && (fast_eq(a, b) || a.eq_ignore_ascii_case(b))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -377,13 +432,28 @@ impl Pattern {
     /// assert!(!p.is_match("iam:CreateAccessKey"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline]
     pub fn is_match(&self, text: &str) -> bool {
+        // The common shapes (action names, ARN components) are matched inline; the rest
+        // out of line, so the inlined part stays small.
         let t = text.as_bytes();
         match &self.repr {
             Repr::Exact(s) => bytes_eq(t, s.as_bytes(), self.case),
             Repr::Prefix(s) => t
                 .get(..s.len())
                 .is_some_and(|head| bytes_eq(head, s.as_bytes(), self.case)),
+            Repr::Any => true,
+            _ => self.is_match_slow(text),
+        }
+    }
+
+    /// [`Pattern::is_match`] for suffix, contains and general patterns.
+    #[inline(never)]
+    fn is_match_slow(&self, text: &str) -> bool {
+        let t = text.as_bytes();
+        match &self.repr {
+            // Handled inline by `is_match`, which never comes here for them.
+            Repr::Exact(_) | Repr::Prefix(_) | Repr::Any => self.is_match(text),
             Repr::Suffix(s) => t
                 .len()
                 .checked_sub(s.len())
@@ -399,8 +469,16 @@ impl Pattern {
                     text.contains(&**s)
                 }
             }
-            Repr::Any => true,
             Repr::General(toks) => glob(toks, text, self.case),
+        }
+    }
+
+    /// The literal of a wildcard-free pattern compared bytewise (ASCII case-insensitive
+    /// or exact); `None` for other shapes and for [`Case::Fold`].
+    pub(crate) fn exact_literal(&self) -> Option<&str> {
+        match &self.repr {
+            Repr::Exact(s) if self.case != Case::Fold => Some(s),
+            _ => None,
         }
     }
 
@@ -535,6 +613,15 @@ pub(crate) fn resolve_parts<'a>(
     Some(())
 }
 
+/// [`TemplatePattern::is_match`] with variables: resolve, then glob (out of line so the
+/// static case inlines small).
+#[inline(never)]
+fn is_match_dynamic(parts: &[DynPart], case: Case, text: &str, ctx: &Context) -> Option<bool> {
+    let mut buf = SegBuf::new();
+    resolve_parts(parts, ctx, &mut buf)?;
+    Some(glob(buf.as_slice(), text, case))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum TemplateInner {
     Static(Pattern),
@@ -645,14 +732,11 @@ impl TemplatePattern {
     /// assert_eq!(p.is_match("ab", &ctx), Some(false));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline]
     pub fn is_match(&self, text: &str, ctx: &Context) -> Option<bool> {
         match &self.inner {
             TemplateInner::Static(p) => Some(p.is_match(text)),
-            TemplateInner::Dynamic { parts, case } => {
-                let mut buf = SegBuf::new();
-                resolve_parts(parts, ctx, &mut buf)?;
-                Some(glob(buf.as_slice(), text, *case))
-            }
+            TemplateInner::Dynamic { parts, case } => is_match_dynamic(parts, *case, text, ctx),
         }
     }
 
@@ -707,6 +791,26 @@ mod tests {
 
     fn m(p: &str, t: &str) -> bool {
         Pattern::new(p, Case::Sensitive).is_match(t)
+    }
+
+    #[test]
+    fn fast_byte_compares_agree_with_plain_equality() {
+        let base: Vec<u8> = (0..80u8).map(|i| b'a' + i % 26).collect();
+        for len in 0..base.len() {
+            let a = &base[..len];
+            assert!(fast_eq(a, a));
+            assert!(!fast_eq(a, &base[..len + 1]));
+            for at in 0..len {
+                let mut b = a.to_vec();
+                b[at] = b'#';
+                assert_eq!(fast_eq(a, &b), a == b.as_slice(), "len {len} at {at}");
+                assert!(!eq_ignore_ascii_case_fast(a, &b));
+                let mut upper = a.to_vec();
+                upper[at] = upper[at].to_ascii_uppercase();
+                assert!(!fast_eq(a, &upper));
+                assert!(eq_ignore_ascii_case_fast(a, &upper));
+            }
+        }
     }
 
     #[test]

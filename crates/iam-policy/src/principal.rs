@@ -511,6 +511,10 @@ impl PrincipalMatcher {
     /// The classes (bits of [`class`]) under which this clause's entries match `p`,
     /// ignoring negation.
     pub(crate) fn classes(&self, p: &RequestPrincipal) -> u8 {
+        if let [Entry::Wildcard] = self.entries.as_slice() {
+            // `"Principal": "*"`, the usual clause of resource-policy denies.
+            return class::WILDCARD;
+        }
         self.entries
             .iter()
             .fold(0, |acc, e| acc | entry_class(e, p))
@@ -561,13 +565,18 @@ impl PrincipalMatcher {
     }
 }
 
+/// String equality without a library call for short names.
+fn same(a: &str, b: &str) -> bool {
+    crate::pattern::fast_eq(a.as_bytes(), b.as_bytes())
+}
+
 fn entry_class(e: &Entry, p: &RequestPrincipal) -> u8 {
     use class::*;
     match e {
         Entry::Wildcard => WILDCARD,
         Entry::Never => 0,
         Entry::Account(a) => {
-            if !p.kind.is_account_principal() || *a != p.account {
+            if !p.kind.is_account_principal() || !same(a, &p.account) {
                 0
             } else if p.kind == PrincipalKind::Root {
                 DIRECT | ACCOUNT
@@ -579,13 +588,13 @@ fn entry_class(e: &Entry, p: &RequestPrincipal) -> u8 {
             let direct = matches!(
                 p.kind,
                 PrincipalKind::User | PrincipalKind::RoleSession | PrincipalKind::FederatedUser
-            ) && *arn == p.text;
+            ) && same(arn, &p.text);
             let parent = p.kind == PrincipalKind::FederatedUser
                 && p.parent_user.as_deref() == Some(arn.as_str());
             (if direct { DIRECT } else { 0 }) | (if parent { VIA_PARENT_USER } else { 0 })
         }
         Entry::Role { account, name } => {
-            if *account != p.account || *name != p.name {
+            if !same(account, &p.account) || !same(name, &p.name) {
                 0
             } else {
                 match p.kind {
