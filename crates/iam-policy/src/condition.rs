@@ -549,7 +549,7 @@ fn parse_cidr(text: &str) -> Option<IpNet> {
 
 impl Condition {
     fn evaluate(&self, ctx: &Context) -> bool {
-        let value = ctx.get(&self.lookup);
+        let value = ctx.get_lowercase(&self.lookup);
         if self.family == Family::Null {
             // evaluation.md §4.5: with a qualifier the operand is the empty set.
             if let Some(q) = self.qualifier {

@@ -70,6 +70,31 @@ pub(crate) fn cmp_ignore_case(a: &str, b: &str) -> Ordering {
         .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
 }
 
+/// Byte-wise ordering of `a` and `b` (the same answer as `a.cmp(b)`), comparing eight
+/// bytes at a time: context keys share long prefixes (`aws:principal…`), where a call
+/// to `memcmp` per probe of the binary search costs more than the comparison itself.
+fn cmp_bytes(a: &[u8], b: &[u8]) -> Ordering {
+    let mut a_words = a.chunks_exact(8);
+    let mut b_words = b.chunks_exact(8);
+    for (x, y) in a_words.by_ref().zip(b_words.by_ref()) {
+        let (x, y) = (word(x), word(y));
+        if x != y {
+            return x.cmp(&y);
+        }
+    }
+    let done = a.len().min(b.len()) / 8 * 8;
+    a.get(done..)
+        .unwrap_or_default()
+        .cmp(b.get(done..).unwrap_or_default())
+}
+
+/// Eight bytes as a big-endian word, so word order is byte order.
+fn word(bytes: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(bytes.get(..8).unwrap_or(&[0; 8]));
+    u64::from_be_bytes(w)
+}
+
 impl Context {
     /// An empty context.
     pub fn new() -> Context {
@@ -84,8 +109,27 @@ impl Context {
             self.entries
                 .binary_search_by(|e| cmp_ignore_case(&e.lower, key))
         } else {
-            self.entries.binary_search_by(|e| (*e.lower).cmp(key))
+            self.find_lowercase(key)
         }
+    }
+
+    /// [`Context::find`] for a key known to hold no ASCII uppercase letter.
+    fn find_lowercase(&self, key: &str) -> Result<usize, usize> {
+        self.entries
+            .binary_search_by(|e| cmp_bytes(e.lower.as_bytes(), key.as_bytes()))
+    }
+
+    /// [`Context::get`] for a key the caller has already lowercased (compiled condition
+    /// keys): skips the scan for uppercase letters. A key with uppercase letters finds
+    /// nothing, so callers must lowercase first.
+    pub(crate) fn get_lowercase(&self, key: &str) -> Option<&ContextValue> {
+        debug_assert!(!key.bytes().any(|b| b.is_ascii_uppercase()));
+        if !self.entries.is_empty() {
+            if let Ok(i) = self.find_lowercase(key) {
+                return self.entries.get(i).map(|e| &e.value);
+            }
+        }
+        self.base.as_deref().and_then(|b| b.get_lowercase(key))
     }
 
     /// A context holding no keys of its own that reads every key of `base`; keys inserted
@@ -249,6 +293,59 @@ impl<K: AsRef<str>> FromIterator<(K, ContextValue)> for Context {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_wise_comparison_orders_like_byte_slices() {
+        let words = [
+            "",
+            "a",
+            "aws",
+            "aws:",
+            "aws:principal",
+            "aws:principalarn",
+            "aws:principalar",
+            "aws:principalarn\u{0}",
+            "aws:principalorgid",
+            "aws:principaltag/team",
+            "aws:principaltag/teams",
+            "aws:sourceip",
+            "aws:sourceipx",
+            "b",
+            "zzzzzzzzzzzzzzzz",
+            "zzzzzzzzzzzzzzzy",
+            "\u{7f}",
+            "é",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(
+                    cmp_bytes(a.as_bytes(), b.as_bytes()),
+                    a.as_bytes().cmp(b.as_bytes()),
+                    "{a:?} vs {b:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn lowercase_lookup_finds_what_get_finds_in_entries_and_base() {
+        let mut base = Context::new();
+        base.insert("aws:PrincipalArn", ContextValue::Single("p".into()));
+        base.insert("aws:userid", ContextValue::Single("u".into()));
+        let mut ctx = Context::layered(Arc::new(base));
+        ctx.insert("aws:SourceIp", ContextValue::Single("s".into()));
+        for key in [
+            "aws:principalarn",
+            "aws:userid",
+            "aws:sourceip",
+            "aws:missing",
+            "",
+        ] {
+            assert_eq!(ctx.get_lowercase(key), ctx.get(key), "{key}");
+        }
+        assert!(ctx.get_lowercase("aws:sourceip").is_some());
+        assert!(ctx.get_lowercase("aws:principalarn").is_some());
+    }
 
     #[test]
     fn keys_are_case_insensitive_and_unique() {
