@@ -438,19 +438,25 @@ fn find_string_special(bytes: &[u8]) -> Option<usize> {
 /// the object is small, a hash map once it grows.
 const SMALL_OBJECT: usize = 16;
 
-/// Room reserved for the entries of a non-empty array or object: policy statements have
-/// up to eight members and most lists a few values, so most containers never grow.
-const CONTAINER_CAPACITY: usize = 8;
+/// Open containers reserved up front (see [`Reader::value`]).
+const OPEN_CAPACITY: usize = 8;
 
-/// A container whose closing bracket has not been read yet.
+/// Bytes of policy text per scratch entry when sizing the scratch stacks: a value in a
+/// policy takes a few dozen bytes of text.
+const SCRATCH_BYTES_PER_ENTRY: usize = 24;
+
+/// A container whose closing bracket has not been read yet. Its entries so far sit on
+/// a scratch stack shared by every open container (from `base` up) and move into a
+/// `Vec` of exactly their number when it closes: one allocation per container, never
+/// a regrowth (long action lists would otherwise be copied again and again).
 enum Open<'a> {
-    /// An array and its elements so far.
-    Array { start: usize, items: Vec<Value<'a>> },
-    /// An object, its members so far, the duplicate index, and the key whose value is
-    /// being read.
+    /// An array: where it starts and where its elements begin on the value stack.
+    Array { start: usize, base: usize },
+    /// An object: where it starts, where its members begin on the member stack, the
+    /// duplicate index, and the key whose value is being read.
     Object {
         start: usize,
-        members: Vec<Member<'a>>,
+        base: usize,
         seen: Option<HashMap<Cow<'a, str>, Span>>,
         key: Cow<'a, str>,
         key_span: Span,
@@ -583,7 +589,27 @@ impl<'a> Reader<'a> {
     /// Arrays and objects are read with an explicit stack of open containers instead of
     /// recursion, so nesting costs heap (bounded by `max_depth`), never call stack.
     fn value(&mut self, input: In<'a>, expected: &'static str) -> PResult<'a, Value<'a>> {
-        let mut stack: Vec<Open<'a>> = Vec::new();
+        // Policies nest at most six deep (document, statements, statement, condition,
+        // operator, values): reserving that once spares regrowing the stack per document.
+        let mut stack: Vec<Open<'a>> = Vec::with_capacity(OPEN_CAPACITY);
+        // The scratch stacks start with one placeholder each, so no container's entries
+        // begin at index 0 (`split_off(0)` would hand over the whole buffer). Sized
+        // from the text so that most documents never regrow them.
+        let guess = (self.bytes.len() / SCRATCH_BYTES_PER_ENTRY).max(8);
+        let mut values: Vec<Value<'a>> = Vec::with_capacity(guess);
+        values.push(Value {
+            span: Span::at(0),
+            kind: ValueKind::Null,
+        });
+        let mut members: Vec<Member<'a>> = Vec::with_capacity(guess / 2);
+        members.push(Member {
+            key: Cow::Borrowed(""),
+            key_span: Span::at(0),
+            value: Value {
+                span: Span::at(0),
+                kind: ValueKind::Null,
+            },
+        });
         let mut rest = input;
         let mut expected = expected;
         loop {
@@ -606,7 +632,7 @@ impl<'a> Reader<'a> {
                     } else {
                         stack.push(Open::Array {
                             start,
-                            items: Vec::with_capacity(CONTAINER_CAPACITY),
+                            base: values.len(),
                         });
                         rest = inner;
                         expected = "a json value or `]`";
@@ -627,13 +653,13 @@ impl<'a> Reader<'a> {
                             },
                         )
                     } else {
-                        let members = Vec::with_capacity(CONTAINER_CAPACITY);
+                        let base = members.len();
                         let mut seen = None;
                         let (inner, (key, key_span)) =
-                            self.member_key(inner, &members, &mut seen, "a string key or `}`")?;
+                            self.member_key(inner, &[], &mut seen, "a string key or `}`")?;
                         stack.push(Open::Object {
                             start,
-                            members,
+                            base,
                             seen,
                             key,
                             key_span,
@@ -653,11 +679,11 @@ impl<'a> Reader<'a> {
                 };
                 let next = ws(after);
                 match top {
-                    Open::Array { start, items } => {
-                        if items.len() >= self.limits.max_members {
+                    Open::Array { start, base } => {
+                        if values.len().saturating_sub(*base) >= self.limits.max_members {
                             return Err(self.too_many(done.span, "array has more elements"));
                         }
-                        items.push(done);
+                        values.push(done);
                         match next {
                             [b',', tail @ ..] => {
                                 let comma = self.offset(next);
@@ -672,7 +698,7 @@ impl<'a> Reader<'a> {
                                 let span = Span::new(*start, self.offset(tail));
                                 done = Value {
                                     span,
-                                    kind: ValueKind::Array(std::mem::take(items)),
+                                    kind: ValueKind::Array(values.split_off(*base)),
                                 };
                                 after = tail;
                                 stack.pop();
@@ -684,7 +710,7 @@ impl<'a> Reader<'a> {
                     }
                     Open::Object {
                         start,
-                        members,
+                        base,
                         seen,
                         key,
                         key_span,
@@ -701,8 +727,12 @@ impl<'a> Reader<'a> {
                                 if tail.first() == Some(&b'}') {
                                     return Err(self.trailing_comma(comma, '}'));
                                 }
-                                let (inner, (k, ks)) =
-                                    self.member_key(tail, members, seen, "a string key")?;
+                                let (inner, (k, ks)) = self.member_key(
+                                    tail,
+                                    members.get(*base..).unwrap_or_default(),
+                                    seen,
+                                    "a string key",
+                                )?;
                                 *key = k;
                                 *key_span = ks;
                                 rest = inner;
@@ -713,7 +743,7 @@ impl<'a> Reader<'a> {
                                 let span = Span::new(*start, self.offset(tail));
                                 done = Value {
                                     span,
-                                    kind: ValueKind::Object(std::mem::take(members)),
+                                    kind: ValueKind::Object(members.split_off(*base)),
                                 };
                                 after = tail;
                                 stack.pop();

@@ -266,7 +266,8 @@ fn statement(span: Span, members: &[Member<'_>], diags: &mut Vec<Diagnostic>) ->
         resource: None,
         condition: None,
         span,
-        order: Vec::new(),
+        // one entry per member unless some are unknown or repeated
+        order: Vec::with_capacity(members.len()),
     };
     let mut effect_seen = false;
     let mut seen: [Option<Span>; 3] = [None; 3]; // principal, action, resource key spans

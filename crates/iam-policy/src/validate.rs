@@ -191,7 +191,9 @@ fn characters(text: &str, diags: &mut Vec<Diagnostic>) {
     // or more (U+0080–U+00FF use 0xC2/0xC3, continuation bytes are 0x80–0xBF), and
     // control characters are single bytes below 0x20. No such byte means no finding.
     // Chunks without early exit inside let the compiler vectorise the test.
-    let bad_byte = |b: u8| b >= 0xC4 || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'));
+    // `b | 4 == 0x0D` holds for exactly tab (0x09) and carriage return (0x0D): one
+    // comparison fewer per byte than testing the three allowed controls apart.
+    let bad_byte = |b: u8| b >= 0xC4 || (b < 0x20 && (b | 4) != 0x0D && b != b'\n');
     if !text
         .as_bytes()
         .chunks(64)
@@ -1019,7 +1021,7 @@ fn arn_fields_array(text: &str) -> ([&str; 6], usize) {
 
 /// True when `text` holds a well-formed `${...}` variable (not an escape).
 fn has_variable(text: &str) -> bool {
-    scan_variables(text).contains(&VarScan::Variable)
+    scan_variables(text).any(|s| s == VarScan::Variable)
 }
 
 /// What a `${` in a text turned out to be.
@@ -1039,20 +1041,39 @@ enum VarScan {
     MissingQuote,
 }
 
-fn scan_variables(text: &str) -> Vec<VarScan> {
-    let mut out = Vec::new();
-    if !text.as_bytes().contains(&b'$') {
-        return out;
-    }
-    let mut rest = text;
-    while let Some(at) = rest.find("${") {
+/// Each `${` in a text, in order, classified; allocation-free (most texts have none).
+fn scan_variables(text: &str) -> VarScans<'_> {
+    // a text without `$` has no `${`
+    let rest = if text.as_bytes().contains(&b'$') {
+        Some(text)
+    } else {
+        None
+    };
+    VarScans { rest }
+}
+
+/// Iterator behind [`scan_variables`]: the unscanned rest of the text, `None` once done.
+struct VarScans<'t> {
+    rest: Option<&'t str>,
+}
+
+impl Iterator for VarScans<'_> {
+    type Item = VarScan;
+
+    fn next(&mut self) -> Option<VarScan> {
+        let rest = self.rest?;
+        let Some(at) = rest.find("${") else {
+            self.rest = None;
+            return None;
+        };
         let body_and_more = rest.get(at + 2..).unwrap_or("");
         let Some(close) = body_and_more.find('}') else {
-            out.push(VarScan::Unclosed);
-            break;
+            self.rest = None;
+            return Some(VarScan::Unclosed);
         };
         let body = body_and_more.get(..close).unwrap_or("");
-        out.push(match body {
+        self.rest = Some(body_and_more.get(close + 1..).unwrap_or(""));
+        Some(match body {
             "*" | "?" | "$" => VarScan::Escape,
             "" => VarScan::Empty,
             _ => {
@@ -1075,21 +1096,17 @@ fn scan_variables(text: &str) -> Vec<VarScan> {
                     VarScan::Variable
                 }
             }
-        });
-        rest = body_and_more.get(close + 1..).unwrap_or("");
+        })
     }
-    out
 }
 
-/// §8.2 syntax problems (when variables are recognised) or literal `${...}` under an
-/// old Version.
 fn variable_checks(text: &str, span: Span, variables: bool, diags: &mut Vec<Diagnostic>) {
-    let scans = scan_variables(text);
-    if scans.is_empty() {
+    let mut scans = scan_variables(text).peekable();
+    if scans.peek().is_none() {
         return;
     }
     if !variables {
-        if scans.contains(&VarScan::Variable) {
+        if scans.any(|s| s == VarScan::Variable) {
             diags.push(
                 Diagnostic::warning(
                     code::VARIABLE_OLD_VERSION,
@@ -1101,7 +1118,7 @@ fn variable_checks(text: &str, span: Span, variables: bool, diags: &mut Vec<Diag
         }
         return;
     }
-    let problem = scans.iter().find_map(|s| match s {
+    let problem = scans.find_map(|s| match s {
         VarScan::Unclosed => Some("has no closing `}`"),
         VarScan::Empty => Some("is empty"),
         VarScan::SpaceInName => Some("has white space in its name"),
@@ -1575,6 +1592,10 @@ mod tests {
         assert_eq!(at, 70);
         assert!(msg.contains("U+0100"), "{msg}");
         assert_eq!(found("\u{ff}\u{1}").map(|f| f.0), Some(2));
+        // the controls next to the allowed tab, line feed and carriage return
+        for c in ['\u{8}', '\u{b}', '\u{c}', '\u{e}', '\u{5}'] {
+            assert_eq!(found(&format!("ab{c}")).map(|f| f.0), Some(2), "{c:?}");
+        }
         assert_eq!(found("é😀").map(|f| f.0), Some(2));
     }
 
@@ -1590,18 +1611,26 @@ mod tests {
         );
     }
 
+    fn scans(text: &str) -> Vec<VarScan> {
+        scan_variables(text).collect()
+    }
+
     #[test]
     fn variable_scan_finds_each_syntax_problem() {
-        assert_eq!(scan_variables("${aws:username}"), vec![VarScan::Variable]);
+        assert_eq!(scans("${aws:username}"), vec![VarScan::Variable]);
         assert_eq!(
-            scan_variables("${aws:PrincipalTag/t, 'x y'}"),
+            scans("${aws:PrincipalTag/t, 'x y'}"),
             vec![VarScan::Variable]
         );
-        assert_eq!(scan_variables("${*}"), vec![VarScan::Escape]);
-        assert_eq!(scan_variables("${aws:x"), vec![VarScan::Unclosed]);
-        assert_eq!(scan_variables("${}"), vec![VarScan::Empty]);
-        assert_eq!(scan_variables("${aws: x}"), vec![VarScan::SpaceInName]);
-        assert_eq!(scan_variables("${aws:x, 'd}"), vec![VarScan::MissingQuote]);
-        assert!(scan_variables("$5 {x}").is_empty());
+        assert_eq!(scans("${*}"), vec![VarScan::Escape]);
+        assert_eq!(scans("${aws:x"), vec![VarScan::Unclosed]);
+        assert_eq!(scans("${}"), vec![VarScan::Empty]);
+        assert_eq!(scans("${aws: x}"), vec![VarScan::SpaceInName]);
+        assert_eq!(scans("${aws:x, 'd}"), vec![VarScan::MissingQuote]);
+        assert!(scans("$5 {x}").is_empty());
+        assert_eq!(
+            scans("${a}${}${b"),
+            vec![VarScan::Variable, VarScan::Empty, VarScan::Unclosed]
+        );
     }
 }
