@@ -675,24 +675,22 @@ impl Scan {
     }
 }
 
-/// IAM's resource format check (E7–E11), in IAM's order. `scan` is the
-/// [`Scan`] of `resource`.
-fn resource_format(resource: &str, scan: &Scan) -> ResourceFormat {
-    if resource == "*" {
-        return ResourceFormat::Ok;
-    }
-    let end = resource.len();
-    let Some(c0) = scan.colon(0) else {
-        return ResourceFormat::Error(
+impl ResourceFormat {
+    /// E7: neither an ARN nor `*`.
+    fn not_arn(resource: &str) -> ResourceFormat {
+        ResourceFormat::Error(
             code::RESOURCE_NOT_ARN,
             format!("resource `{resource}` is not an arn or `*`"),
             format!("Resource {resource} must be in ARN format or \"*\"."),
-        );
-    };
-    let c1 = scan.colon(1);
-    let partition = resource.get(c0 + 1..c1.unwrap_or(end)).unwrap_or("");
-    if !partition_ok(partition) {
-        let after_partition = c1.and_then(|c| resource.get(c + 1..));
+        )
+    }
+
+    /// E8: an unknown partition; AWS's message shows the ARN with missing fields as `*`.
+    fn bad_partition(
+        resource: &str,
+        partition: &str,
+        after_partition: Option<&str>,
+    ) -> ResourceFormat {
         let rest: Vec<&str> = after_partition.unwrap_or("").split(':').collect();
         let field = |i: usize| -> String {
             match rest.get(i) {
@@ -711,18 +709,75 @@ fn resource_format(resource: &str, scan: &Scan) -> ResourceFormat {
             "*".to_string()
         };
         let shown = format!("arn:{partition}:{arn1}:{}:{}:{arn4}", field(1), field(2));
-        return ResourceFormat::Error(
+        ResourceFormat::Error(
             code::RESOURCE_PARTITION,
             format!("invalid partition `{partition}` in resource `{resource}`"),
             format!("Partition \"{partition}\" is not valid for resource \"{shown}\"."),
-        );
+        )
     }
-    let Some(c1) = c1 else {
-        return ResourceFormat::Error(
+
+    /// E9: no service field.
+    fn no_service(resource: &str) -> ResourceFormat {
+        ResourceFormat::Error(
             code::RESOURCE_VENDOR,
             format!("resource `{resource}` has no service"),
             AWS_RESOURCE_VENDOR.to_string(),
-        );
+        )
+    }
+
+    /// E10: a region where the service allows none (IAM; S3 buckets and objects).
+    fn region(
+        resource: &str,
+        service: &str,
+        region_present: bool,
+        account_empty: bool,
+    ) -> Option<ResourceFormat> {
+        match service {
+            "iam" if region_present => Some(ResourceFormat::Error(
+                code::RESOURCE_REGION,
+                format!("iam resource `{resource}` must not contain a region"),
+                format!("IAM resource {resource} cannot contain region information."),
+            )),
+            "s3" if region_present && account_empty => Some(ResourceFormat::Error(
+                code::RESOURCE_REGION,
+                format!("s3 resource `{resource}` must not contain a region"),
+                format!("Resource {resource} can not contain region information."),
+            )),
+            _ => None,
+        }
+    }
+
+    /// E11: an IAM resource whose path starts with no known resource type.
+    fn unknown_iam_type(resource: &str) -> ResourceFormat {
+        ResourceFormat::Error(
+            code::IAM_RESOURCE_PATH,
+            format!("iam resource `{resource}` has an unknown resource type"),
+            format!(
+                "IAM resource path must either be \"*\" or start with {}.",
+                IAM_RESOURCE_TYPES.join(", ")
+            ),
+        )
+    }
+}
+
+/// IAM's resource format check (E7–E11), in IAM's order. `scan` is the
+/// [`Scan`] of `resource`.
+fn resource_format(resource: &str, scan: &Scan) -> ResourceFormat {
+    if resource == "*" {
+        return ResourceFormat::Ok;
+    }
+    let end = resource.len();
+    let Some(c0) = scan.colon(0) else {
+        return ResourceFormat::not_arn(resource);
+    };
+    let c1 = scan.colon(1);
+    let partition = resource.get(c0 + 1..c1.unwrap_or(end)).unwrap_or("");
+    if !partition_ok(partition) {
+        let after_partition = c1.and_then(|c| resource.get(c + 1..));
+        return ResourceFormat::bad_partition(resource, partition, after_partition);
+    }
+    let Some(c1) = c1 else {
+        return ResourceFormat::no_service(resource);
     };
     let (c2, c3, c4) = (scan.colon(2), scan.colon(3), scan.colon(4));
     let service = resource.get(c1 + 1..c2.unwrap_or(end)).unwrap_or("");
@@ -738,22 +793,8 @@ fn resource_format(resource: &str, scan: &Scan) -> ResourceFormat {
         Some(c3) => c3 + 1 == c4.unwrap_or(end),
         None => true,
     };
-    match service {
-        "iam" if region_present => {
-            return ResourceFormat::Error(
-                code::RESOURCE_REGION,
-                format!("iam resource `{resource}` must not contain a region"),
-                format!("IAM resource {resource} cannot contain region information."),
-            )
-        }
-        "s3" if region_present && account_empty => {
-            return ResourceFormat::Error(
-                code::RESOURCE_REGION,
-                format!("s3 resource `{resource}` must not contain a region"),
-                format!("Resource {resource} can not contain region information."),
-            )
-        }
-        _ => {}
+    if let Some(error) = ResourceFormat::region(resource, service, region_present, account_empty) {
+        return error;
     }
     if service == "iam" {
         // the resource part follows the fifth colon
@@ -763,14 +804,7 @@ fn resource_format(resource: &str, scan: &Scan) -> ResourceFormat {
                 .iter()
                 .any(|t| resource_part.starts_with(t));
         if !known {
-            return ResourceFormat::Error(
-                code::IAM_RESOURCE_PATH,
-                format!("iam resource `{resource}` has an unknown resource type"),
-                format!(
-                    "IAM resource path must either be \"*\" or start with {}.",
-                    IAM_RESOURCE_TYPES.join(", ")
-                ),
-            );
+            return ResourceFormat::unknown_iam_type(resource);
         }
     }
     ResourceFormat::Ok
@@ -797,47 +831,17 @@ fn resource_format_by_split(resource: &str) -> ResourceFormat {
         return ResourceFormat::Ok;
     }
     let Some((_, after_arn)) = resource.split_once(':') else {
-        return ResourceFormat::Error(
-            code::RESOURCE_NOT_ARN,
-            format!("resource `{resource}` is not an arn or `*`"),
-            format!("Resource {resource} must be in ARN format or \"*\"."),
-        );
+        return ResourceFormat::not_arn(resource);
     };
     let (partition, after_partition) = match after_arn.split_once(':') {
         Some((p, rest)) => (p, Some(rest)),
         None => (after_arn, None),
     };
     if !partition_ok(partition) {
-        let rest: Vec<&str> = after_partition.unwrap_or("").split(':').collect();
-        let field = |i: usize| -> String {
-            match rest.get(i) {
-                Some(s) => (*s).to_string(),
-                None => "*".to_string(),
-            }
-        };
-        let arn1 = if rest.len() == 1 && rest.first() == Some(&"") {
-            "*".to_string()
-        } else {
-            field(0)
-        };
-        let arn4 = if rest.len() > 3 {
-            rest.get(3..).map(|r| r.join(":")).unwrap_or_default()
-        } else {
-            "*".to_string()
-        };
-        let shown = format!("arn:{partition}:{arn1}:{}:{}:{arn4}", field(1), field(2));
-        return ResourceFormat::Error(
-            code::RESOURCE_PARTITION,
-            format!("invalid partition `{partition}` in resource `{resource}`"),
-            format!("Partition \"{partition}\" is not valid for resource \"{shown}\"."),
-        );
+        return ResourceFormat::bad_partition(resource, partition, after_partition);
     }
     let Some(after_partition) = after_partition else {
-        return ResourceFormat::Error(
-            code::RESOURCE_VENDOR,
-            format!("resource `{resource}` has no service"),
-            AWS_RESOURCE_VENDOR.to_string(),
-        );
+        return ResourceFormat::no_service(resource);
     };
     let (service, after_service) = match after_partition.split_once(':') {
         Some((s, rest)) => (s, Some(rest)),
@@ -850,22 +854,8 @@ fn resource_format_by_split(resource: &str) -> ResourceFormat {
     let account_empty = after_service
         .and_then(|r| r.split(':').nth(1))
         .is_none_or(str::is_empty);
-    match service {
-        "iam" if region_present => {
-            return ResourceFormat::Error(
-                code::RESOURCE_REGION,
-                format!("iam resource `{resource}` must not contain a region"),
-                format!("IAM resource {resource} cannot contain region information."),
-            )
-        }
-        "s3" if region_present && account_empty => {
-            return ResourceFormat::Error(
-                code::RESOURCE_REGION,
-                format!("s3 resource `{resource}` must not contain a region"),
-                format!("Resource {resource} can not contain region information."),
-            )
-        }
-        _ => {}
+    if let Some(error) = ResourceFormat::region(resource, service, region_present, account_empty) {
+        return error;
     }
     if service == "iam" {
         // after_service is `:account:resource`
@@ -879,14 +869,7 @@ fn resource_format_by_split(resource: &str) -> ResourceFormat {
                 .iter()
                 .any(|t| resource_part.starts_with(t));
         if !known {
-            return ResourceFormat::Error(
-                code::IAM_RESOURCE_PATH,
-                format!("iam resource `{resource}` has an unknown resource type"),
-                format!(
-                    "IAM resource path must either be \"*\" or start with {}.",
-                    IAM_RESOURCE_TYPES.join(", ")
-                ),
-            );
+            return ResourceFormat::unknown_iam_type(resource);
         }
     }
     ResourceFormat::Ok
