@@ -109,17 +109,7 @@ fn cached_time_keys_follow_the_clock() {
     };
     let out = f.service.assume_role(&f.alice(), &p).unwrap();
     let c = f.session_caller(&out.credentials);
-    let auth = |f: &Fixture| {
-        f.service
-            .authorize(
-                &c,
-                "s3:GetObject",
-                "arn:aws:s3:::data/k",
-                Some(ACCT),
-                &Context::new(),
-            )
-            .unwrap()
-    };
+    let auth = |f: &Fixture| f.authorize(&c, "s3:GetObject", "arn:aws:s3:::data/k");
     let a = auth(&f);
     assert_eq!(get(&a, "aws:CurrentTime"), Some("2026-11-29T12:00:00Z"));
     assert_eq!(get(&a, "aws:MultiFactorAuthAge"), Some("0"));
@@ -143,11 +133,7 @@ fn cached_time_keys_follow_the_clock() {
 #[test]
 fn supplied_keys_do_not_leak_into_later_authorizations() {
     let f = Fixture::new();
-    let out = f
-        .service
-        .assume_role(&f.alice(), &assume(APP_ROLE, "s1"))
-        .unwrap();
-    let c = f.session_caller(&out.credentials);
+    let c = f.alice_role_session(APP_ROLE, "s1");
     let mut extra = Context::new();
     extra.insert("aws:SourceIp", single("203.0.113.7"));
     extra.insert(
@@ -168,16 +154,7 @@ fn supplied_keys_do_not_leak_into_later_authorizations() {
     assert_eq!(get(&a, "aws:SourceIp"), Some("203.0.113.7"));
     assert_eq!(get(&a, "aws:PrincipalArn"), Some(APP_ROLE));
     assert_eq!(get(&a, "aws:CurrentTime"), Some("2026-11-29T12:00:00Z"));
-    let b = f
-        .service
-        .authorize(
-            &c,
-            "s3:GetObject",
-            "arn:aws:s3:::data/k",
-            Some(ACCT),
-            &Context::new(),
-        )
-        .unwrap();
+    let b = f.authorize(&c, "s3:GetObject", "arn:aws:s3:::data/k");
     assert_eq!(get(&b, "aws:SourceIp"), None);
     assert_eq!(b.request.context().len() + 1, a.request.context().len());
 }
@@ -185,22 +162,8 @@ fn supplied_keys_do_not_leak_into_later_authorizations() {
 #[test]
 fn a_reloaded_directory_refreshes_the_cached_principal_keys() {
     let f = Fixture::new();
-    let out = f
-        .service
-        .assume_role(&f.alice(), &assume(APP_ROLE, "s1"))
-        .unwrap();
-    let c = f.session_caller(&out.credentials);
-    let auth = |f: &Fixture| {
-        f.service
-            .authorize(
-                &c,
-                "s3:GetObject",
-                "arn:aws:s3:::data/k",
-                Some(ACCT),
-                &Context::new(),
-            )
-            .unwrap()
-    };
+    let c = f.alice_role_session(APP_ROLE, "s1");
+    let auth = |f: &Fixture| f.authorize(&c, "s3:GetObject", "arn:aws:s3:::data/k");
     assert_eq!(get(&auth(&f), "aws:PrincipalTag/env"), Some("prod"));
     f.reload_prod(&prod_json(None).replace(
         r#""Key":"env","Value":"prod""#,
@@ -212,11 +175,7 @@ fn a_reloaded_directory_refreshes_the_cached_principal_keys() {
 #[test]
 fn request_parts_are_shared_within_a_second_and_rebuilt_after() {
     let f = Fixture::new();
-    let out = f
-        .service
-        .assume_role(&f.alice(), &assume(APP_ROLE, "s1"))
-        .unwrap();
-    let c = f.session_caller(&out.credentials);
+    let c = f.alice_role_session(APP_ROLE, "s1");
     let cache = iam_sts::session::PermissionCache::new(4);
     let dir = f.service.directory().current();
     let now = start();
