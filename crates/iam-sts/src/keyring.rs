@@ -20,6 +20,7 @@
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes256Gcm, Key, Nonce, Tag};
@@ -103,8 +104,23 @@ pub struct KeyInfo {
 
 struct RingKey {
     info: KeyInfo,
+    /// Unique within the process: tells this key from another with the same id (a ring
+    /// loaded again from a different file numbers its keys from 1 as well).
+    instance: u64,
     material: [u8; 32],
     cipher: Aes256Gcm,
+}
+
+/// Hands out [`RingKey::instance`] numbers.
+static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
+
+/// Names one key of one ring exactly: its id and which loaded copy of key material it is.
+/// A cache of opened tokens keeps it to ask [`KeyRing::still_opens`] instead of decrypting
+/// again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyStamp {
+    id: u32,
+    instance: u64,
 }
 
 impl RingKey {
@@ -112,6 +128,7 @@ impl RingKey {
         let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&material));
         Self {
             info,
+            instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
             material,
             cipher,
         }
@@ -304,12 +321,7 @@ impl KeyRing {
         associated: &[u8],
         ciphertext_and_tag: &mut [u8],
     ) -> Result<usize, KeyRingError> {
-        let key = self
-            .keys
-            .binary_search_by_key(&key_id, |k| k.info.id)
-            .ok()
-            .and_then(|i| self.keys.get(i))
-            .ok_or(KeyRingError::UnknownKey(key_id))?;
+        let key = self.key(key_id).ok_or(KeyRingError::UnknownKey(key_id))?;
         if key.is_retired_at(now) {
             return Err(KeyRingError::RetiredKey(key_id));
         }
@@ -327,6 +339,29 @@ impl KeyRing {
             )
             .map_err(|_| KeyRingError::Unauthentic)?;
         Ok(body_len)
+    }
+
+    /// The stamp of key `key_id` of this ring, if it has that key.
+    pub fn stamp(&self, key_id: u32) -> Option<KeyStamp> {
+        self.key(key_id).map(|key| KeyStamp {
+            id: key.info.id,
+            instance: key.instance,
+        })
+    }
+
+    /// Whether the key `stamp` names is still in this ring (the same material, not just the
+    /// same id) and not retired at `now`: exactly when a token it opened before would open
+    /// again at `now`.
+    pub fn still_opens(&self, stamp: KeyStamp, now: DateTime<Utc>) -> bool {
+        self.key(stamp.id)
+            .is_some_and(|key| key.instance == stamp.instance && !key.is_retired_at(now))
+    }
+
+    fn key(&self, key_id: u32) -> Option<&RingKey> {
+        self.keys
+            .binary_search_by_key(&key_id, |k| k.info.id)
+            .ok()
+            .and_then(|i| self.keys.get(i))
     }
 
     /// Writes the ring to `path` as JSON (keys in base64) atomically: a temporary file in the
@@ -552,6 +587,25 @@ mod tests {
         assert_eq!(ring.sealing_key_id(t(2)), Some(staged));
         let from_staged = seal(&ring, t(2), b"x", &rng);
         assert_eq!(open(&ring, t(1), &from_staged).unwrap(), b"x");
+    }
+
+    #[test]
+    fn a_stamp_still_opens_only_with_the_same_key_material_until_retirement() {
+        let rng = SeededRandom::new(11);
+        let mut ring = KeyRing::generate(t(0), &rng).unwrap();
+        let stamp = ring.stamp(1).unwrap();
+        assert!(ring.still_opens(stamp, t(1)));
+        assert_eq!(ring.stamp(2), None);
+        // Another ring numbers its first key 1 as well, but it is other material.
+        let other = KeyRing::generate(t(0), &rng).unwrap();
+        assert_ne!(other.stamp(1), Some(stamp));
+        assert!(!other.still_opens(stamp, t(1)));
+        ring.rotate(t(1), &rng).unwrap();
+        ring.retire(1, t(3)).unwrap();
+        assert!(ring.still_opens(stamp, t(2)));
+        assert!(!ring.still_opens(stamp, t(3)));
+        ring.prune(t(4));
+        assert!(!ring.still_opens(stamp, t(2)), "a pruned key opens nothing");
     }
 
     #[test]

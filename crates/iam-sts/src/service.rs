@@ -28,6 +28,7 @@ use chrono::{DateTime, Duration, Utc};
 use iam_policy::context::{Context, ContextValue};
 use iam_policy::layers::{EffectivePermissions, ResourceKind};
 use iam_policy::{CompileOptions, Decision, Explanation, PolicySet, PolicyType, Request};
+use subtle::ConstantTimeEq as _;
 
 use crate::clock::{Clock, Random};
 use crate::credentials::{
@@ -38,12 +39,13 @@ use crate::directory::{Directory, KeyStatus, SharedDirectory};
 use crate::error::{StsError, ValidationFailure};
 use crate::keyring::{KeyRing, NONCE_LEN};
 use crate::session::{
-    add_time_keys, merge_extra, principal_context, Caller, CallerKind, PermissionCache, Session,
+    add_time_keys, merge_extra, principal_context, token_digest, Caller, CallerKind, OpenedSession,
+    PermissionCache, Session, SessionCache,
 };
 use crate::sigv4::{self, SecretKey, SigV4Error, SignedRequest};
 use crate::token::{
     open_for_access_key, seal_padded, MfaInfo, RoleInfo, SessionKind, SessionRecord, SessionTag,
-    TOKEN_SIZE_BUDGET,
+    MAX_TOKEN_CHARS, TOKEN_SIZE_BUDGET,
 };
 use crate::totp::{verify_token_code, TotpSecret, MFA_FAILED_MESSAGE};
 use crate::webidentity::{
@@ -353,6 +355,7 @@ pub struct TokenService {
     clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
     cache: PermissionCache,
+    sessions: SessionCache,
     config: ServiceConfig,
 }
 
@@ -361,6 +364,7 @@ impl std::fmt::Debug for TokenService {
         f.debug_struct("TokenService")
             .field("config", &self.config)
             .field("cached", &self.cache.len())
+            .field("opened_sessions", &self.sessions.len())
             .finish_non_exhaustive()
     }
 }
@@ -902,12 +906,14 @@ impl TokenService {
         config: ServiceConfig,
     ) -> TokenService {
         let cache = PermissionCache::new(config.cache_capacity);
+        let sessions = SessionCache::new(config.cache_capacity);
         TokenService {
             directory,
             keyring: Arc::new(RwLock::new(keyring)),
             clock,
             random,
             cache,
+            sessions,
             config,
         }
     }
@@ -1023,7 +1029,49 @@ impl TokenService {
         token: &str,
         now: DateTime<Utc>,
     ) -> Result<Caller, StsError> {
+        self.opened_session_at(access_key_id, token, now)
+            .map(|opened| opened.caller.clone())
+    }
+
+    /// Opens `token` presented with `access_key_id` at `now`, or takes it from the session
+    /// cache. A cached token is accepted exactly when opening it again would succeed: the key
+    /// that opened it is still in the ring and not retired, it belongs to `access_key_id`, and
+    /// it has not expired (checked in that order, as opening does).
+    fn opened_session_at(
+        &self,
+        access_key_id: &str,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Arc<OpenedSession>, StsError> {
+        if token.len() > MAX_TOKEN_CHARS {
+            return Err(StsError::InvalidClientTokenId);
+        }
+        let digest = token_digest(token);
         let ring = self.keyring.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(opened) = self.sessions.get(&digest) {
+            if let Some(record) = opened
+                .caller
+                .session
+                .as_ref()
+                .map(Session::record)
+                .filter(|_| ring.still_opens(opened.opened_by, now))
+            {
+                let same: bool = record
+                    .access_key_id
+                    .as_bytes()
+                    .ct_eq(access_key_id.as_bytes())
+                    .into();
+                if !same {
+                    return Err(StsError::InvalidClientTokenId);
+                }
+                if now >= record.expires_at {
+                    return Err(StsError::ExpiredToken);
+                }
+                return Ok(opened);
+            }
+            // The key that opened it is gone or retired: open again for the exact error.
+            self.sessions.remove(&digest);
+        }
         let record = open_for_access_key(token, access_key_id, &ring, now).map_err(|e| {
             if e.code() == "ExpiredToken" {
                 StsError::ExpiredToken
@@ -1031,7 +1079,18 @@ impl TokenService {
                 StsError::InvalidClientTokenId
             }
         })?;
-        Ok(Caller::from_session(Session::new(record, token)))
+        let opened_by = ring
+            .stamp(record.key_id)
+            .ok_or_else(|| internal("the key that opened a token left the ring"))?;
+        drop(ring);
+        let secret = SecretKey::new(record.secret_access_key.expose());
+        let opened = Arc::new(OpenedSession {
+            caller: Caller::from_session(Session::with_digest(record, digest)),
+            secret,
+            opened_by,
+        });
+        self.sessions.insert(Arc::clone(&opened));
+        Ok(opened)
     }
 
     /// Authenticates a SigV4-signed request at `now`: the secret comes from the directory
@@ -1049,14 +1108,24 @@ impl TokenService {
     ) -> Result<Caller, StsError> {
         let found: Mutex<Option<Caller>> = Mutex::new(None);
         let lookup = |key: &str, token: Option<&str>| -> Result<SecretKey, SigV4Error> {
-            let (caller, secret) =
-                self.caller_for_key_at(key, token, now)
-                    .map_err(|e| match e {
-                        StsError::ExpiredToken => SigV4Error::ExpiredToken,
-                        _ => SigV4Error::InvalidClientTokenId,
-                    })?;
+            let to_sigv4 = |e: StsError| match e {
+                StsError::ExpiredToken => SigV4Error::ExpiredToken,
+                _ => SigV4Error::InvalidClientTokenId,
+            };
+            let (caller, secret) = match (AccessKeyKind::of(key), token) {
+                // The cached secret keeps its derived signing keys between requests.
+                (Some(AccessKeyKind::Temporary), Some(token)) => {
+                    let opened = self.opened_session_at(key, token, now).map_err(to_sigv4)?;
+                    (opened.caller.clone(), opened.secret.clone())
+                }
+                _ => {
+                    let (caller, secret) =
+                        self.caller_for_key_at(key, token, now).map_err(to_sigv4)?;
+                    (caller, SecretKey::new(&secret))
+                }
+            };
             *found.lock().unwrap_or_else(PoisonError::into_inner) = Some(caller);
-            Ok(SecretKey::new(&secret))
+            Ok(secret)
         };
         sigv4::verify(req, now, &lookup).map_err(|e| match e {
             SigV4Error::InvalidClientTokenId => StsError::InvalidClientTokenId,

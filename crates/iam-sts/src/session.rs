@@ -27,7 +27,14 @@ use sha2::{Digest, Sha256};
 
 use crate::directory::{Directory, PolicyText, User};
 use crate::error::StsError;
+use crate::keyring::KeyStamp;
+use crate::sigv4::SecretKey;
 use crate::token::{SessionKind, SessionRecord, SessionTag};
+
+/// SHA-256 of a session token's text: the key of both caches.
+pub fn token_digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
 
 /// The kind of principal behind a set of credentials (`aws:PrincipalType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -65,9 +72,14 @@ pub struct Session {
 impl Session {
     /// Wraps `record`, opened from `token`.
     pub fn new(record: SessionRecord, token: &str) -> Session {
+        Session::with_digest(record, token_digest(token))
+    }
+
+    /// Wraps `record`, opened from the token whose [`token_digest`] is `digest`.
+    pub fn with_digest(record: SessionRecord, digest: [u8; 32]) -> Session {
         Session {
             record: Arc::new(record),
-            digest: Sha256::digest(token.as_bytes()).into(),
+            digest,
         }
     }
 
@@ -468,10 +480,24 @@ impl Hasher for DigestHasher {
     }
 }
 
+type DigestMap<V> = HashMap<DigestKey, V, BuildHasherDefault<DigestHasher>>;
+
+/// Before inserting `key`: when the map is full and `key` is new, drops an arbitrary half of
+/// it (bounded memory at an amortised cost, with no bookkeeping per hit).
+fn make_room<V>(entries: &mut DigestMap<V>, key: &DigestKey, capacity: usize) {
+    if entries.contains_key(key) || entries.len() < capacity {
+        return;
+    }
+    let drop: Vec<DigestKey> = entries.keys().take(capacity.div_ceil(2)).copied().collect();
+    for k in drop {
+        entries.remove(&k);
+    }
+}
+
 #[derive(Debug, Default)]
 struct CacheInner {
     generation: Weak<Directory>,
-    entries: HashMap<DigestKey, PermissionEntry, BuildHasherDefault<DigestHasher>>,
+    entries: DigestMap<PermissionEntry>,
 }
 
 /// A bounded cache of compiled permissions by credential digest, plus compiled directory
@@ -672,18 +698,7 @@ impl PermissionCache {
             guard.generation = Arc::downgrade(dir);
             guard.entries.clear();
         }
-        if !guard.entries.contains_key(&key) && guard.entries.len() >= self.capacity {
-            // Simple eviction: drop an arbitrary half (bounded memory, amortised cost).
-            let drop: Vec<DigestKey> = guard
-                .entries
-                .keys()
-                .take(self.capacity.div_ceil(2))
-                .copied()
-                .collect();
-            for k in drop {
-                guard.entries.remove(&k);
-            }
-        }
+        make_room(&mut guard.entries, &key, self.capacity);
         let entry = guard
             .entries
             .entry(key)
@@ -812,6 +827,77 @@ impl PermissionCache {
             }
         }
         Ok(out)
+    }
+}
+
+/// A session token opened once: the caller it names, the secret access key inside it (whose
+/// clones share one cache of derived SigV4 signing keys) and the ring key that opened it.
+#[derive(Debug, Clone)]
+pub struct OpenedSession {
+    /// The caller, with the opened [`Session`].
+    pub caller: Caller,
+    /// The session's secret access key.
+    pub secret: SecretKey,
+    /// The key that opened the token; the entry is only good while
+    /// [`crate::keyring::KeyRing::still_opens`] says so.
+    pub opened_by: KeyStamp,
+}
+
+/// A bounded cache of opened session tokens by [`token_digest`], so a client signing many
+/// requests with the same temporary credentials pays for decrypting and decoding its token
+/// (and for deriving its signing key) once. An entry says nothing about the time: whoever
+/// takes one still checks the key ring, the access key and the expiry (see
+/// [`crate::service::TokenService::open_session`]). Keys are digests of tokens that
+/// opened, so an attacker cannot fill it with garbage or steer its hashing.
+#[derive(Debug)]
+pub struct SessionCache {
+    capacity: usize,
+    entries: Mutex<DigestMap<Arc<OpenedSession>>>,
+}
+
+impl SessionCache {
+    /// A cache holding at most `capacity` sessions (at least 1).
+    pub fn new(capacity: usize) -> SessionCache {
+        SessionCache {
+            capacity: capacity.max(1),
+            entries: Mutex::new(DigestMap::default()),
+        }
+    }
+
+    /// The session opened from the token with this digest, if cached.
+    pub fn get(&self, digest: &[u8; 32]) -> Option<Arc<OpenedSession>> {
+        let guard = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        guard.get(&DigestKey(*digest)).cloned()
+    }
+
+    /// Caches `session` under its token digest.
+    pub fn insert(&self, session: Arc<OpenedSession>) {
+        let Some(digest) = session.caller.session.as_ref().map(|s| *s.digest()) else {
+            return;
+        };
+        let key = DigestKey(digest);
+        let mut guard = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        make_room(&mut guard, &key, self.capacity);
+        guard.insert(key, session);
+    }
+
+    /// Forgets the token with this digest.
+    pub fn remove(&self, digest: &[u8; 32]) {
+        let mut guard = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        guard.remove(&DigestKey(*digest));
+    }
+
+    /// How many sessions are cached.
+    pub fn len(&self) -> usize {
+        self.entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    /// Whether nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 

@@ -115,3 +115,87 @@ fn a_token_of_another_key_or_an_expired_one_is_refused() {
     let e = f.service.authenticate(&req, f.service.now()).unwrap_err();
     assert_eq!((e.code(), e.http_status()), ("ExpiredToken", 403));
 }
+
+/// Role credentials for `name` and a GetCallerIdentity request signed with them.
+fn session_request(
+    f: &Fixture,
+    name: &str,
+) -> (
+    iam_sts::credentials::Credentials,
+    iam_sts::sigv4::SignedRequest,
+) {
+    let creds = f
+        .service
+        .assume_role(&f.alice(), &assume(APP_ROLE, name))
+        .unwrap()
+        .credentials;
+    let req = signed(
+        f,
+        &creds.access_key_id,
+        creds.secret_access_key.expose(),
+        Some(creds.session_token.expose()),
+    );
+    (creds, req)
+}
+
+#[test]
+fn a_token_opened_before_is_still_refused_with_another_key_and_after_expiry() {
+    let f = Fixture::new();
+    let (a, req) = session_request(&f, "sa");
+    let (b, _) = session_request(&f, "sb");
+    // Authenticated once, so both paths below answer from the opened-session cache.
+    assert!(f.service.authenticate(&req, f.service.now()).is_ok());
+    assert!(f.service.authenticate(&req, f.service.now()).is_ok());
+    let wrong_key = signed(
+        &f,
+        &b.access_key_id,
+        b.secret_access_key.expose(),
+        Some(a.session_token.expose()),
+    );
+    let e = f
+        .service
+        .authenticate(&wrong_key, f.service.now())
+        .unwrap_err();
+    assert_eq!(e.code(), "InvalidClientTokenId");
+    f.clock.advance(chrono::Duration::seconds(3600));
+    let again = signed(
+        &f,
+        &a.access_key_id,
+        a.secret_access_key.expose(),
+        Some(a.session_token.expose()),
+    );
+    let e = f.service.authenticate(&again, f.service.now()).unwrap_err();
+    assert_eq!((e.code(), e.http_status()), ("ExpiredToken", 403));
+}
+
+#[test]
+fn retiring_or_replacing_the_ring_key_revokes_tokens_opened_before() {
+    let f = Fixture::new();
+    let (_, req) = session_request(&f, "retire");
+    assert!(f.service.authenticate(&req, f.service.now()).is_ok());
+    let key_id = {
+        let ring = f.service.keyring().read().unwrap();
+        ring.sealing_key_id(f.service.now()).unwrap()
+    };
+    f.service
+        .keyring()
+        .write()
+        .unwrap()
+        .retire(key_id, f.service.now())
+        .unwrap();
+    let e = f.service.authenticate(&req, f.service.now()).unwrap_err();
+    assert_eq!(e.code(), "InvalidClientTokenId");
+
+    // A ring loaded from elsewhere numbers its keys from 1 too: same id, other material.
+    let f = Fixture::new();
+    let (_, req) = session_request(&f, "replace");
+    assert!(f.service.authenticate(&req, f.service.now()).is_ok());
+    let random = iam_sts::clock::SeededRandom::new(99);
+    let other =
+        iam_sts::keyring::KeyRing::generate(f.service.now() - chrono::Duration::days(1), &random)
+            .unwrap();
+    assert_eq!(other.sealing_key_id(f.service.now()), Some(key_id));
+    *f.service.keyring().write().unwrap() = other;
+    let e = f.service.authenticate(&req, f.service.now()).unwrap_err();
+    assert_eq!(e.code(), "InvalidClientTokenId");
+}
