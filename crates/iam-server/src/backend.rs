@@ -27,8 +27,11 @@ pub trait StsBackend: Send + Sync + 'static {
 
     /// Verifies a Signature Version 4 request (header or presigned form) and returns the
     /// caller. Called only when the request carries an `Authorization` header or an
-    /// `X-Amz-Algorithm` query parameter; never caches a result across requests.
-    fn authenticate(&self, signed: &RawRequest) -> Result<Caller, StsFault>;
+    /// `X-Amz-Algorithm` query parameter. Every request is judged afresh (signature, key,
+    /// expiry); only what does not depend on the request, such as an opened session token,
+    /// may be kept between requests. Takes the request by value so that it need not be
+    /// copied again on its way to the verifier.
+    fn authenticate(&self, signed: RawRequest) -> Result<Caller, StsFault>;
 
     /// Verifies the signed data-plane request described in `request` and evaluates the
     /// caller's effective permissions for its action and resource (`POST /v1/authorize`).

@@ -432,7 +432,7 @@ fn call_now(state: &AppState, work: Work) -> (Result<StsOutput, StsFault>, Optio
             let (mut call, signed) = *boxed;
             let backend = state.backend();
             let outcome = catch_unwind(AssertUnwindSafe(|| {
-                if let Some(signed) = &signed {
+                if let Some(signed) = signed {
                     match backend.authenticate(signed) {
                         Ok(caller) => call.caller = Some(caller),
                         Err(fault) => return Err(fault),
@@ -549,7 +549,7 @@ mod tests {
             self.threads.lock().unwrap().push(name);
             Ok(StsOutput::new(vec![Element::text("Ok", "yes")]))
         }
-        fn authenticate(&self, _: &RawRequest) -> Result<Caller, StsFault> {
+        fn authenticate(&self, _: RawRequest) -> Result<Caller, StsFault> {
             Err(StsFault::new("InvalidClientTokenId", "no", 403))
         }
         fn authorize(&self, _: &AuthorizeRequest) -> Result<AuthorizeResponse, StsFault> {

@@ -523,8 +523,14 @@ impl TokenBackend {
         })
     }
 
-    fn authenticate_request(&self, raw: &RawRequest) -> Result<Caller, StsFault> {
-        let req = signed_request!(raw, Payload::Body(raw.body.clone()));
+    fn authenticate_request(&self, raw: RawRequest) -> Result<Caller, StsFault> {
+        let req = SignedRequest {
+            method: raw.method,
+            path: raw.path,
+            query: raw.query,
+            headers: raw.headers,
+            payload: Payload::Body(raw.body),
+        };
         let caller = self
             .service
             .authenticate(&req, self.service.now())
@@ -672,7 +678,7 @@ impl StsBackend for TokenBackend {
         }
     }
 
-    fn authenticate(&self, signed: &RawRequest) -> Result<Caller, StsFault> {
+    fn authenticate(&self, signed: RawRequest) -> Result<Caller, StsFault> {
         self.authenticate_request(signed)
     }
 

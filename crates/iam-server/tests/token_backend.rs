@@ -114,7 +114,7 @@ fn signed_call(
     params: &[(&str, &str)],
 ) -> Result<StsOutput, StsFault> {
     let caller = backend
-        .authenticate(&signed_sts(
+        .authenticate(signed_sts(
             &format!("Action={action}&Version=2011-06-15"),
             keys,
         ))
@@ -150,7 +150,7 @@ fn a_wrong_secret_is_signature_does_not_match_and_an_unknown_key_invalid_client_
         secret: "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
         ..ALICE
     };
-    let fault = backend.authenticate(&signed_sts(body, &wrong)).unwrap_err();
+    let fault = backend.authenticate(signed_sts(body, &wrong)).unwrap_err();
     assert_eq!(
         (fault.code.as_str(), fault.http_status),
         ("SignatureDoesNotMatch", 403)
@@ -160,7 +160,7 @@ fn a_wrong_secret_is_signature_does_not_match_and_an_unknown_key_invalid_client_
         ..ALICE
     };
     let fault = backend
-        .authenticate(&signed_sts(body, &unknown))
+        .authenticate(signed_sts(body, &unknown))
         .unwrap_err();
     assert_eq!(
         (fault.code.as_str(), fault.http_status),
@@ -207,7 +207,7 @@ fn session_token_credentials_come_back_in_model_order_and_sign_the_next_call() {
         token: text(&out.result, &["Credentials", "SessionToken"]),
     };
     let caller = backend
-        .authenticate(&signed_sts(
+        .authenticate(signed_sts(
             "Action=GetCallerIdentity&Version=2011-06-15",
             &session,
         ))

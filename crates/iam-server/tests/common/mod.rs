@@ -82,9 +82,10 @@ impl StsBackend for MockBackend {
         (self.responder)(request)
     }
 
-    fn authenticate(&self, signed: &RawRequest) -> Result<Caller, StsFault> {
-        self.authenticated.lock().unwrap().push(signed.clone());
-        match credential_of(signed).as_deref() {
+    fn authenticate(&self, signed: RawRequest) -> Result<Caller, StsFault> {
+        let credential = credential_of(&signed);
+        self.authenticated.lock().unwrap().push(signed);
+        match credential.as_deref() {
             Some("AKIDEXPIRED") => Err(StsFault::new(
                 "ExpiredToken",
                 "The security token included in the request is expired",
