@@ -15,6 +15,7 @@
 //! expired credentials without waiting. Without the flag the variable is ignored.
 
 mod demo;
+mod log_writer;
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -63,9 +64,37 @@ pub(crate) struct ServeArgs {
     /// Append one JSON audit record per issued credential set and per refusal to FILE
     #[arg(long, value_name = "FILE")]
     audit_log: Option<PathBuf>,
+    /// Least severe log level written to stderr
+    #[arg(long, value_name = "LEVEL", value_enum, default_value_t = LogLevel::Info)]
+    log_level: LogLevel,
     /// Test only: shift the server clock by `$IAMCTL_TEST_CLOCK_OFFSET_SECS` seconds
     #[arg(long, hide = true)]
     test_clock: bool,
+}
+
+/// How much the server logs; each level includes the ones above it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogLevel {
+    /// Failures only.
+    Error,
+    /// Also rejected configuration reloads and similar trouble.
+    Warn,
+    /// Also one line per request served (the default).
+    Info,
+    /// Also connection errors and TLS handshake failures.
+    Debug,
+}
+
+impl LogLevel {
+    fn filter(self) -> tracing_subscriber::filter::LevelFilter {
+        use tracing_subscriber::filter::LevelFilter;
+        match self {
+            Self::Error => LevelFilter::ERROR,
+            Self::Warn => LevelFilter::WARN,
+            Self::Info => LevelFilter::INFO,
+            Self::Debug => LevelFilter::DEBUG,
+        }
+    }
 }
 
 /// Arguments of `iamctl token`.
@@ -114,11 +143,15 @@ struct Sources {
 
 /// Runs `iamctl serve`.
 pub(crate) fn run(args: &ServeArgs) -> ExitCode {
-    init_logging();
-    match serve(args) {
+    let log = init_logging(args.log_level);
+    let served = serve(args);
+    if let Err(message) = &served {
+        tracing::error!("{message}");
+    }
+    log.flush_now();
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            tracing::error!("{message}");
             let _ = writeln!(std::io::stderr(), "error: {message}");
             ExitCode::FAILURE
         }
@@ -148,12 +181,22 @@ pub(crate) fn run_token(args: &TokenArgs) -> ExitCode {
     }
 }
 
-fn init_logging() {
+/// Logs at `level` and above to stderr, in batches (see [`log_writer`]).
+fn init_logging(level: LogLevel) -> log_writer::BatchedStderr {
+    let sink = log_writer::BatchedStderr::default();
+    if let Err(error) = sink.start_flusher() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: cannot start the log flusher ({error}); logs are written when 64 KiB \
+             have gathered and at exit"
+        );
+    }
     let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_max_level(tracing_subscriber::filter::LevelFilter::INFO)
+        .with_writer(sink.clone())
+        .with_max_level(level.filter())
         .with_ansi(false)
         .try_init();
+    sink
 }
 
 fn state_folder(given: Option<&Path>) -> PathBuf {
