@@ -124,6 +124,8 @@ use std::sync::{Arc, RwLock};
 use iam_policy::ast::PolicyDocument;
 use iam_policy::PolicyType;
 
+use crate::sigv4::SecretKey;
+
 pub use jwks::{EcCurve, Jwk, JwkKey};
 
 /// Where something was written: a file and a 1-based line and column (characters).
@@ -251,16 +253,39 @@ pub struct PolicyText {
     pub origin: Origin,
 }
 
-/// A string that must never be printed: `Debug` shows `***`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+/// A secret access key that must never be printed: `Debug` shows `***`. It carries its
+/// SigV4 form, whose cache of derived signing keys then lives as long as the directory.
+#[derive(Clone)]
+pub struct Secret {
+    text: String,
+    sigv4: SecretKey,
+}
 
 impl Secret {
+    /// Wraps a secret access key.
+    pub fn new(text: String) -> Secret {
+        let sigv4 = SecretKey::new(&text);
+        Secret { text, sigv4 }
+    }
+
     /// The secret value. Call only where the value is used (signing, comparing).
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.text
+    }
+
+    /// The key for verifying SigV4 signatures (clones share its signing-key cache).
+    pub fn sigv4_key(&self) -> &SecretKey {
+        &self.sigv4
     }
 }
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Secret) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Secret {}
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

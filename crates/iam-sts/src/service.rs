@@ -995,23 +995,33 @@ impl TokenService {
                     .unwrap_or_default();
                 Ok((caller, secret))
             }
-            _ => {
-                if security_token.is_some() {
-                    return Err(StsError::InvalidClientTokenId);
-                }
-                let dir = self.directory.current();
-                let (_, user, key) = dir
-                    .access_key(access_key_id)
-                    .ok_or(StsError::InvalidClientTokenId)?;
-                if key.status != KeyStatus::Active {
-                    return Err(StsError::InvalidClientTokenId);
-                }
-                Ok((
-                    Caller::long_term_user(user, access_key_id),
-                    key.secret.expose().to_owned(),
-                ))
-            }
+            _ => self
+                .long_term_key(access_key_id, security_token)
+                .map(|(caller, secret)| (caller, secret.expose().to_owned())),
         }
+    }
+
+    /// The IAM user and secret of the active long-term key `access_key_id` (never with a
+    /// session token).
+    fn long_term_key(
+        &self,
+        access_key_id: &str,
+        security_token: Option<&str>,
+    ) -> Result<(Caller, crate::directory::Secret), StsError> {
+        if security_token.is_some() {
+            return Err(StsError::InvalidClientTokenId);
+        }
+        let dir = self.directory.current();
+        let (_, user, key) = dir
+            .access_key(access_key_id)
+            .ok_or(StsError::InvalidClientTokenId)?;
+        if key.status != KeyStatus::Active {
+            return Err(StsError::InvalidClientTokenId);
+        }
+        Ok((
+            Caller::long_term_user(user, access_key_id),
+            key.secret.clone(),
+        ))
     }
 
     /// Opens `token` presented with access key `access_key_id` into a session caller.
@@ -1113,15 +1123,17 @@ impl TokenService {
                 _ => SigV4Error::InvalidClientTokenId,
             };
             let (caller, secret) = match (AccessKeyKind::of(key), token) {
-                // The cached secret keeps its derived signing keys between requests.
+                // Both secrets keep their derived signing keys between requests.
                 (Some(AccessKeyKind::Temporary), Some(token)) => {
                     let opened = self.opened_session_at(key, token, now).map_err(to_sigv4)?;
                     (opened.caller.clone(), opened.secret.clone())
                 }
+                (Some(AccessKeyKind::Temporary), None) => {
+                    return Err(SigV4Error::InvalidClientTokenId)
+                }
                 _ => {
-                    let (caller, secret) =
-                        self.caller_for_key_at(key, token, now).map_err(to_sigv4)?;
-                    (caller, SecretKey::new(&secret))
+                    let (caller, secret) = self.long_term_key(key, token).map_err(to_sigv4)?;
+                    (caller, secret.sigv4_key().clone())
                 }
             };
             *found.lock().unwrap_or_else(PoisonError::into_inner) = Some(caller);

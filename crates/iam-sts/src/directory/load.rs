@@ -848,7 +848,7 @@ fn load_account(
         if ok {
             user.access_keys.push(AccessKey {
                 id: key_id.clone(),
-                secret: Secret(kc.secret.get_ref().clone()),
+                secret: Secret::new(kc.secret.get_ref().clone()),
                 status: match kc.status {
                     Some(StatusConfig::Inactive) => KeyStatus::Inactive,
                     Some(StatusConfig::Active) | None => KeyStatus::Active,
