@@ -27,7 +27,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use iam_server::TokenBackend;
 use iam_server::{AppConfig, AppState, AuditLog, Reloader, ServeConfig, StsBackend, TlsFiles};
-use iam_sts::clock::{Clock, OsRandom, SystemClock};
+use iam_sts::clock::{Clock, SystemClock, ThreadRandom};
 use iam_sts::directory::SharedDirectory;
 use iam_sts::service::{ServiceConfig, TokenService};
 
@@ -381,7 +381,7 @@ fn build_backend(sources: &Sources) -> Result<Arc<dyn StsBackend>, Vec<String>> 
         SharedDirectory::new(directory),
         ring,
         Arc::clone(&sources.clock),
-        Arc::new(OsRandom),
+        Arc::new(ThreadRandom),
         ServiceConfig::default(),
     );
     Ok(Arc::new(TokenBackend::new(service, sources.tls)))

@@ -84,6 +84,22 @@ impl Random for OsRandom {
     }
 }
 
+/// A cryptographically secure generator per thread (rand's `ThreadRng`: ChaCha12 seeded
+/// from the operating system and reseeded from it periodically), for the hot paths that
+/// draw key ids, secrets and nonces on every request: no system call per draw, where
+/// [`OsRandom`] costs one each (three per AssumeRole, about 5% of its CPU in the server).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ThreadRandom;
+
+impl Random for ThreadRandom {
+    fn fill(&self, buf: &mut [u8]) -> Result<(), RandomError> {
+        use rand::TryRngCore as _;
+        rand::rng()
+            .try_fill_bytes(buf)
+            .map_err(|e| RandomError(e.to_string()))
+    }
+}
+
 /// A deterministic byte stream for tests: block `i` is `SHA-256("iam-sts seeded random" ‖ seed ‖ i)`.
 ///
 /// Never use it outside tests: anyone who knows the seed knows every byte.
@@ -129,6 +145,24 @@ impl Random for SeededRandom {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn thread_random_fills_every_byte_with_fresh_values() {
+        let (mut a, mut b) = ([0_u8; 64], [0_u8; 64]);
+        ThreadRandom.fill(&mut a).unwrap();
+        ThreadRandom.fill(&mut b).unwrap();
+        assert_ne!(a, b);
+        // 64 zero bytes at the end would mean a short fill (chance 2^-512 otherwise).
+        assert_ne!(a.get(32..), Some(&[0_u8; 32][..]));
+        let from_other_thread = std::thread::spawn(|| {
+            let mut c = [0_u8; 64];
+            ThreadRandom.fill(&mut c).map(|()| c)
+        })
+        .join()
+        .unwrap()
+        .unwrap();
+        assert_ne!(a, from_other_thread);
+    }
 
     #[test]
     fn fixed_clock_reports_what_it_was_set_to() {
