@@ -110,6 +110,16 @@ pub fn escape_text(text: &str) -> String {
 
 /// [`escape_text`] appended to `out`: runs of characters that need nothing are copied whole.
 fn push_escaped(out: &mut String, text: &str) {
+    // Most values (ids, ARNs, session tokens) are printable ASCII without `&<>`: find the
+    // first byte that may need work without decoding characters.
+    let clean = text
+        .bytes()
+        .position(|b| !matches!(b, b' '..=b'~' | b'\t' | b'\n') || matches!(b, b'&' | b'<' | b'>'))
+        .unwrap_or(text.len());
+    // Every byte before `clean` is ASCII, so it is a character boundary.
+    let (head, rest) = text.split_at_checked(clean).unwrap_or(("", text));
+    out.push_str(head);
+    let text = rest;
     let mut plain_from = 0;
     for (at, c) in text.char_indices() {
         let replacement = match c {
@@ -332,6 +342,9 @@ mod tests {
             "x\u{0}y\u{1F}z\u{FFFE}",
             "émoji 🦀 & <tag>",
             "&&&",
+            "FwoGZXIvYXdzEBYaDK+/=plain ascii then\u{7F}del",
+            "ascii prefix then\rcarriage return",
+            "ascii prefix then é & \u{1}",
         ] {
             let cleaned: String = text
                 .chars()
