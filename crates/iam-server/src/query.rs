@@ -165,6 +165,18 @@ pub fn parse_params(
 }
 
 fn check_unique(params: &[(String, String)]) -> Result<(), QueryError> {
+    // Most calls carry a handful of parameters: comparing pairs beats hashing them.
+    if params.len() <= 16 {
+        for (at, (name, _)) in params.iter().enumerate() {
+            if params
+                .get(..at)
+                .is_some_and(|before| before.iter().any(|(n, _)| n == name))
+            {
+                return Err(QueryError::new(QueryErrorKind::Duplicate, name));
+            }
+        }
+        return Ok(());
+    }
     let mut seen = HashSet::with_capacity(params.len());
     for (name, _) in params {
         if !seen.insert(name.as_str()) {
@@ -178,6 +190,9 @@ fn check_unique(params: &[(String, String)]) -> Result<(), QueryError> {
 fn check_list_indices(params: &[(String, String)]) -> Result<(), QueryError> {
     let mut lists: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
     for (name, _) in params {
+        if !name.contains("member.") && !name.contains("entry.") {
+            continue;
+        }
         let segments: Vec<&str> = name.split('.').collect();
         for (position, pair) in segments.windows(2).enumerate() {
             let [marker, index] = pair else { continue };
@@ -272,6 +287,29 @@ mod tests {
         let err =
             parse_params(b"Action=GetCallerIdentity", Some(b"Action=AssumeRole")).unwrap_err();
         assert_eq!(err.kind(), QueryErrorKind::Duplicate);
+    }
+
+    #[test]
+    fn repeated_names_are_found_among_many_parameters_too() {
+        for count in [2_usize, 16, 17, 40] {
+            let unique: Vec<String> = (0..count).map(|i| format!("P{i}=v")).collect();
+            assert!(
+                parse_params(unique.join("&").as_bytes(), None).is_ok(),
+                "{count}"
+            );
+            let repeated = format!("{}&P0=again", unique.join("&"));
+            let err = parse_params(repeated.as_bytes(), None).unwrap_err();
+            assert_eq!(err.kind(), QueryErrorKind::Duplicate, "{count}");
+        }
+    }
+
+    #[test]
+    fn a_list_without_a_prefix_still_has_its_indices_checked() {
+        assert!(parse_params(b"member.1=a&member.2=b", None).is_ok());
+        let err = parse_params(b"member.2=a", None).unwrap_err();
+        assert_eq!(err.kind(), QueryErrorKind::IndexGap);
+        let err = parse_params(b"entry.0=a", None).unwrap_err();
+        assert_eq!(err.kind(), QueryErrorKind::BadIndex);
     }
 
     #[test]
