@@ -79,9 +79,10 @@ enum LogLevel {
     Error,
     /// Also rejected configuration reloads and similar trouble.
     Warn,
-    /// Also one line per request served (the default).
+    /// Also one line per request that issued credentials or was refused (the default).
     Info,
-    /// Also connection errors and TLS handshake failures.
+    /// Also one line per read-only request (GetCallerIdentity, …), connection errors and TLS
+    /// handshake failures.
     Debug,
 }
 

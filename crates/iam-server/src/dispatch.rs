@@ -9,6 +9,8 @@
 //! any) is ignored; an unsigned request for any other operation → `MissingAuthenticationToken`.
 //! The audit record is written and flushed before the response exists; if that fails for
 //! issued credentials, the client gets `InternalFailure` instead of the credentials.
+//! Logging: one line per request at `info` when it issued credentials or was refused or
+//! failed (the same events the audit log records), at `debug` when it only read something.
 //! It must never log a parameter value, a header value or anything from the result tree.
 
 use std::net::{IpAddr, SocketAddr};
@@ -236,18 +238,27 @@ fn log_request(
         .map(|caller| caller.access_key_id.as_str());
     let latency_ms = latency.as_secs_f64() * 1000.0;
     match &finished.result {
-        Ok(output) => tracing::info!(
-            request_id,
-            action,
-            caller_key,
-            status = status.as_u16(),
-            issued_key = output
-                .issued
-                .as_ref()
-                .map(|issued| issued.access_key_id.as_str()),
-            latency_ms,
-            "sts request served"
-        ),
+        Ok(output) => match &output.issued {
+            Some(issued) => tracing::info!(
+                request_id,
+                action,
+                caller_key,
+                status = status.as_u16(),
+                issued_key = issued.access_key_id.as_str(),
+                latency_ms,
+                "sts request served"
+            ),
+            // Read-only answers (GetCallerIdentity, GetAccessKeyInfo, …) are the bulk of the
+            // traffic and change nothing; `/metrics` counts them.
+            None => tracing::debug!(
+                request_id,
+                action,
+                caller_key,
+                status = status.as_u16(),
+                latency_ms,
+                "sts request served"
+            ),
+        },
         Err(fault) if status.is_server_error() => tracing::error!(
             request_id,
             action,

@@ -8,10 +8,12 @@
 //! [`PermissionCache`] that forgets everything when the directory is replaced. The cache
 //! also keeps, per caller, the classified engine principal and the context with the time
 //! keys of the last second asked for ([`PermissionCache::request_parts`]), so a cached
-//! authorization builds its request without parsing or copying them.
+//! authorization builds its request without parsing or copying them. A second bounded cache,
+//! [`SessionCache`], keeps opened session tokens (caller, secret, the ring key that opened
+//! them) so a token is decrypted once, not on every request it signs.
 //! Never: lets caller-supplied context keys override principal keys, grants anything when a
 //! policy the credentials depend on cannot be resolved (it fails closed), reads the system
-//! clock, or keeps per-session state beyond the bounded cache.
+//! clock, or keeps per-session state beyond the two bounded caches.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
