@@ -28,7 +28,6 @@ use chrono::{DateTime, Duration, Utc};
 use iam_policy::context::{Context, ContextValue};
 use iam_policy::layers::{EffectivePermissions, ResourceKind};
 use iam_policy::{CompileOptions, Decision, Explanation, PolicySet, PolicyType, Request};
-use subtle::ConstantTimeEq as _;
 
 use crate::clock::{Clock, Random};
 use crate::credentials::{
@@ -44,8 +43,8 @@ use crate::session::{
 };
 use crate::sigv4::{self, SecretKey, SigV4Error, SignedRequest};
 use crate::token::{
-    open_for_access_key, seal_padded, MfaInfo, RoleInfo, SessionKind, SessionRecord, SessionTag,
-    MAX_TOKEN_CHARS, TOKEN_SIZE_BUDGET,
+    check_presented, open_for_access_key, seal_padded, MfaInfo, RoleInfo, SessionKind,
+    SessionRecord, SessionTag, MAX_TOKEN_CHARS, TOKEN_SIZE_BUDGET,
 };
 use crate::totp::{verify_token_code, TotpSecret, MFA_FAILED_MESSAGE};
 use crate::webidentity::{
@@ -892,6 +891,15 @@ fn saml_error(e: crate::saml::SamlError) -> StsError {
     }
 }
 
+/// How a token that does not open (or no longer fits the request) is refused.
+fn token_refusal(e: crate::token::TokenError) -> StsError {
+    if e.code() == "ExpiredToken" {
+        StsError::ExpiredToken
+    } else {
+        StsError::InvalidClientTokenId
+    }
+}
+
 fn internal(e: impl std::fmt::Display) -> StsError {
     StsError::InternalFailure(format!("internal failure: {e}"))
 }
@@ -1066,29 +1074,14 @@ impl TokenService {
                 .map(Session::record)
                 .filter(|_| ring.still_opens(opened.opened_by, now))
             {
-                let same: bool = record
-                    .access_key_id
-                    .as_bytes()
-                    .ct_eq(access_key_id.as_bytes())
-                    .into();
-                if !same {
-                    return Err(StsError::InvalidClientTokenId);
-                }
-                if now >= record.expires_at {
-                    return Err(StsError::ExpiredToken);
-                }
+                check_presented(record, access_key_id, now).map_err(token_refusal)?;
                 return Ok(opened);
             }
             // The key that opened it is gone or retired: open again for the exact error.
             self.sessions.remove(&digest);
         }
-        let record = open_for_access_key(token, access_key_id, &ring, now).map_err(|e| {
-            if e.code() == "ExpiredToken" {
-                StsError::ExpiredToken
-            } else {
-                StsError::InvalidClientTokenId
-            }
-        })?;
+        let record =
+            open_for_access_key(token, access_key_id, &ring, now).map_err(token_refusal)?;
         let opened_by = ring
             .stamp(record.key_id)
             .ok_or_else(|| internal("the key that opened a token left the ring"))?;

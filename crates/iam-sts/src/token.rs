@@ -316,6 +316,21 @@ pub fn open_for_access_key(
     now: DateTime<Utc>,
 ) -> Result<SessionRecord, TokenError> {
     let record = open_authentic(token, ring, now)?;
+    check_presented(&record, access_key_id, now)?;
+    Ok(record)
+}
+
+/// What opening checks after decryption: the record belongs to `access_key_id` (compared in
+/// constant time) and has not expired at `now`. A cache of opened records runs it on every
+/// use.
+///
+/// # Errors
+/// [`TokenError::WrongAccessKey`], then [`TokenError::Expired`].
+pub fn check_presented(
+    record: &SessionRecord,
+    access_key_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), TokenError> {
     let same: bool = record
         .access_key_id
         .as_bytes()
@@ -324,8 +339,7 @@ pub fn open_for_access_key(
     if !same {
         return Err(TokenError::WrongAccessKey(access_key_id.to_owned()));
     }
-    check_expiry(&record, now)?;
-    Ok(record)
+    check_expiry(record, now)
 }
 
 fn check_expiry(record: &SessionRecord, now: DateTime<Utc>) -> Result<(), TokenError> {

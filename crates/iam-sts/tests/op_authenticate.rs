@@ -82,96 +82,70 @@ fn wrong_secret_unknown_inactive_and_missing_token_are_refused() {
 #[test]
 fn a_token_of_another_key_or_an_expired_one_is_refused() {
     let f = Fixture::new();
-    let a = f
+    let a = role_credentials(&f, "sa");
+    let b = role_credentials(&f, "sb");
+    let e = f
         .service
-        .assume_role(&f.alice(), &assume(APP_ROLE, "sa"))
-        .unwrap()
-        .credentials;
-    let b = f
-        .service
-        .assume_role(&f.alice(), &assume(APP_ROLE, "sb"))
-        .unwrap()
-        .credentials;
-    let req = signed(
-        &f,
-        &a.access_key_id,
-        a.secret_access_key.expose(),
-        Some(b.session_token.expose()),
-    );
-    assert_eq!(
-        f.service
-            .authenticate(&req, f.service.now())
-            .unwrap_err()
-            .code(),
-        "InvalidClientTokenId"
-    );
+        .authenticate(&signed_with(&f, &a, &b), f.service.now())
+        .unwrap_err();
+    assert_eq!(e.code(), "InvalidClientTokenId");
     f.clock.advance(chrono::Duration::seconds(3600));
-    let req = signed(
-        &f,
-        &a.access_key_id,
-        a.secret_access_key.expose(),
-        Some(a.session_token.expose()),
-    );
-    let e = f.service.authenticate(&req, f.service.now()).unwrap_err();
+    let e = f
+        .service
+        .authenticate(&signed_with(&f, &a, &a), f.service.now())
+        .unwrap_err();
     assert_eq!((e.code(), e.http_status()), ("ExpiredToken", 403));
 }
 
-/// Role credentials for `name` and a GetCallerIdentity request signed with them.
-fn session_request(
-    f: &Fixture,
-    name: &str,
-) -> (
-    iam_sts::credentials::Credentials,
-    iam_sts::sigv4::SignedRequest,
-) {
-    let creds = f
-        .service
+/// Role credentials for session `name`.
+fn role_credentials(f: &Fixture, name: &str) -> iam_sts::credentials::Credentials {
+    f.service
         .assume_role(&f.alice(), &assume(APP_ROLE, name))
         .unwrap()
-        .credentials;
-    let req = signed(
+        .credentials
+}
+
+/// A GetCallerIdentity request signed with the keys of `keys` and the token of `token`.
+fn signed_with(
+    f: &Fixture,
+    keys: &iam_sts::credentials::Credentials,
+    token: &iam_sts::credentials::Credentials,
+) -> iam_sts::sigv4::SignedRequest {
+    signed(
         f,
-        &creds.access_key_id,
-        creds.secret_access_key.expose(),
-        Some(creds.session_token.expose()),
-    );
-    (creds, req)
+        &keys.access_key_id,
+        keys.secret_access_key.expose(),
+        Some(token.session_token.expose()),
+    )
 }
 
 #[test]
 fn a_token_opened_before_is_still_refused_with_another_key_and_after_expiry() {
     let f = Fixture::new();
-    let (a, req) = session_request(&f, "sa");
-    let (b, _) = session_request(&f, "sb");
-    // Authenticated once, so both paths below answer from the opened-session cache.
+    let a = role_credentials(&f, "sa");
+    let b = role_credentials(&f, "sb");
+    // Authenticated once, so both refusals below answer from the opened-session cache.
+    let req = signed_with(&f, &a, &a);
     assert!(f.service.authenticate(&req, f.service.now()).is_ok());
     assert!(f.service.authenticate(&req, f.service.now()).is_ok());
-    let wrong_key = signed(
-        &f,
-        &b.access_key_id,
-        b.secret_access_key.expose(),
-        Some(a.session_token.expose()),
-    );
     let e = f
         .service
-        .authenticate(&wrong_key, f.service.now())
+        .authenticate(&signed_with(&f, &b, &a), f.service.now())
         .unwrap_err();
     assert_eq!(e.code(), "InvalidClientTokenId");
     f.clock.advance(chrono::Duration::seconds(3600));
-    let again = signed(
-        &f,
-        &a.access_key_id,
-        a.secret_access_key.expose(),
-        Some(a.session_token.expose()),
-    );
-    let e = f.service.authenticate(&again, f.service.now()).unwrap_err();
+    let e = f
+        .service
+        .authenticate(&signed_with(&f, &a, &a), f.service.now())
+        .unwrap_err();
     assert_eq!((e.code(), e.http_status()), ("ExpiredToken", 403));
 }
 
 #[test]
 fn retiring_or_replacing_the_ring_key_revokes_tokens_opened_before() {
     let f = Fixture::new();
-    let (_, req) = session_request(&f, "retire");
+    let creds = role_credentials(&f, "retire");
+    let req = signed_with(&f, &creds, &creds);
     assert!(f.service.authenticate(&req, f.service.now()).is_ok());
     let key_id = {
         let ring = f.service.keyring().read().unwrap();
@@ -188,7 +162,8 @@ fn retiring_or_replacing_the_ring_key_revokes_tokens_opened_before() {
 
     // A ring loaded from elsewhere numbers its keys from 1 too: same id, other material.
     let f = Fixture::new();
-    let (_, req) = session_request(&f, "replace");
+    let creds = role_credentials(&f, "replace");
+    let req = signed_with(&f, &creds, &creds);
     assert!(f.service.authenticate(&req, f.service.now()).is_ok());
     let random = iam_sts::clock::SeededRandom::new(99);
     let other =
