@@ -799,15 +799,20 @@ fn resource_format(resource: &str, scan: &Scan) -> ResourceFormat {
     if service == "iam" {
         // the resource part follows the fifth colon
         let resource_part = c4.and_then(|c| resource.get(c + 1..)).unwrap_or("");
-        let known = matches!(resource_part, "*" | "root")
-            || IAM_RESOURCE_TYPES
-                .iter()
-                .any(|t| resource_part.starts_with(t));
-        if !known {
+        if !is_known_iam_resource(resource_part) {
             return ResourceFormat::unknown_iam_type(resource);
         }
     }
     ResourceFormat::Ok
+}
+
+/// Whether the part of an IAM ARN after the account names a resource type IAM knows
+/// (or is `*` or `root`).
+fn is_known_iam_resource(resource_part: &str) -> bool {
+    matches!(resource_part, "*" | "root")
+        || IAM_RESOURCE_TYPES
+            .iter()
+            .any(|t| resource_part.starts_with(t))
 }
 
 /// E3 for resources: IAM's legacy parser rejects short ARNs with an empty field and
@@ -864,11 +869,7 @@ fn resource_format_by_split(resource: &str) -> ResourceFormat {
             .and_then(|(_, r)| r.split_once(':'))
             .map(|(_, r)| r)
             .unwrap_or("");
-        let known = matches!(resource_part, "*" | "root")
-            || IAM_RESOURCE_TYPES
-                .iter()
-                .any(|t| resource_part.starts_with(t));
-        if !known {
+        if !is_known_iam_resource(resource_part) {
             return ResourceFormat::unknown_iam_type(resource);
         }
     }
