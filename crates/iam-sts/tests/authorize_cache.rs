@@ -141,16 +141,7 @@ fn supplied_keys_do_not_leak_into_later_authorizations() {
         single("arn:aws:iam::111122223333:role/evil"),
     );
     extra.insert("aws:CurrentTime", single("2000-01-01T00:00:00Z"));
-    let a = f
-        .service
-        .authorize(
-            &c,
-            "s3:GetObject",
-            "arn:aws:s3:::data/k",
-            Some(ACCT),
-            &extra,
-        )
-        .unwrap();
+    let a = f.authorize_with(&c, "s3:GetObject", "arn:aws:s3:::data/k", &extra);
     assert_eq!(get(&a, "aws:SourceIp"), Some("203.0.113.7"));
     assert_eq!(get(&a, "aws:PrincipalArn"), Some(APP_ROLE));
     assert_eq!(get(&a, "aws:CurrentTime"), Some("2026-11-29T12:00:00Z"));

@@ -32,16 +32,7 @@ fn role_session_context_carries_the_principal_keys() {
         ContextValue::Single("arn:aws:iam::111122223333:role/evil".into()),
     );
     extra.insert("aws:SourceIp", ContextValue::Single("203.0.113.7".into()));
-    let a = f
-        .service
-        .authorize(
-            &c,
-            "s3:GetObject",
-            "arn:aws:s3:::data/k",
-            Some(ACCT),
-            &extra,
-        )
-        .unwrap();
+    let a = f.authorize_with(&c, "s3:GetObject", "arn:aws:s3:::data/k", &extra);
     assert!(a.is_allowed());
     assert_eq!(
         get(&a, "aws:PrincipalArn"),
@@ -184,18 +175,8 @@ fn the_cache_stays_bounded() {
 #[test]
 fn scps_and_organization_keys_apply_to_sessions() {
     let f = Fixture::new();
-    let ctx = Context::new();
     // alice's own policy allows s3:DeleteBucket; the SCP on her unit denies it.
-    let a = f
-        .service
-        .authorize(
-            &f.alice(),
-            "s3:DeleteBucket",
-            "arn:aws:s3:::b",
-            Some(ACCT),
-            &ctx,
-        )
-        .unwrap();
+    let a = f.authorize(&f.alice(), "s3:DeleteBucket", "arn:aws:s3:::b");
     assert_eq!(a.decision, iam_policy::Decision::ExplicitDeny);
     assert_eq!(get(&a, "aws:PrincipalOrgID"), Some("o-a1b2c3d4e5"));
     let paths: Vec<&str> = a
@@ -207,10 +188,7 @@ fn scps_and_organization_keys_apply_to_sessions() {
         .collect();
     assert_eq!(paths, vec!["o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/"]);
     let c = f.alice_role_session(APP_ROLE, "s1");
-    let a = f
-        .service
-        .authorize(&c, "s3:GetObject", "arn:aws:s3:::data/k", Some(ACCT), &ctx)
-        .unwrap();
+    let a = f.authorize(&c, "s3:GetObject", "arn:aws:s3:::data/k");
     assert!(
         a.is_allowed(),
         "FullAWSAccess at every level lets the role's grants through"

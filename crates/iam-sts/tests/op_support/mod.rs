@@ -361,8 +361,19 @@ impl Fixture {
 
     /// The decision on `action` over `resource` of the fixture account, without extra keys.
     pub fn authorize(&self, caller: &Caller, action: &str, resource: &str) -> Authorization {
+        self.authorize_with(caller, action, resource, &Context::new())
+    }
+
+    /// [`Fixture::authorize`] with the caller-supplied context keys `extra`.
+    pub fn authorize_with(
+        &self,
+        caller: &Caller,
+        action: &str,
+        resource: &str,
+        extra: &Context,
+    ) -> Authorization {
         self.service
-            .authorize(caller, action, resource, Some(ACCT), &Context::new())
+            .authorize(caller, action, resource, Some(ACCT), extra)
             .unwrap()
     }
 
